@@ -1,0 +1,281 @@
+"""Exporting the scalars of an experiment to one CSV file.
+
+Standard (long) form: ``run,tag,step,value,wall_time``, rows sorted by
+run, tag and step. Wide form: ``run,step,wall_time,<tag>...`` with tags
+sorted, one row per run and step at which any exported tag has a value,
+an empty cell where a tag has none, and the earliest wall time of the
+row's values.
+
+Runs are read one at a time (or a few at a time by worker processes) and
+their rows written as soon as they are ready, so memory is bounded by the
+largest run. The output file is written under a temporary name in its
+folder and renamed once complete: it is whole or absent.
+"""
+
+import fnmatch
+import marshal
+import os
+import re
+import sys
+import tempfile
+from collections import namedtuple
+
+from .csvtext import number_texts, quote
+from .reader import Problem, find_runs, is_damage, read_run
+
+__all__ = ["Options", "Result", "export", "default_output_name", "KINDS", "select_runs", "tag_filter"]
+
+# The original tool's tag kinds: option letter -> (name suffix, text a tag contains)
+KINDS = {"train": "Train", "validators": "Validators", "monitors": "Monitors"}
+
+Options = namedtuple(
+    "Options",
+    "wide kinds tags runs sep keep_duplicates strict jobs pivot_strict",
+    defaults=(False, (), (), (), ",", False, False, 1, False),
+)
+Options.__doc__ = """What to export.
+
+wide: the wide form. kinds: names from KINDS whose tags to keep (none: all).
+tags: regular expressions, a tag is kept if any matches (none: all).
+runs: glob patterns on run names (none: all). sep: the delimiter.
+keep_duplicates: keep every logged point, not only the resumed history.
+strict: stop at the first damaged file and write nothing.
+jobs: worker processes reading runs. pivot_strict: the original tool's rule,
+fall back to the standard form when tags have different step sets.
+"""
+
+Result = namedtuple("Result", "values tags runs output problems others wide missing_kinds note")
+Result.__doc__ = """What an export did.
+
+values: number of values written. tags: sorted names of the tags exported.
+runs: names of the runs exported from. output: where it went.
+problems: reader.Problem entries. others: {tag: kind} of tags not exported
+because they are not scalars. wide: whether the wide form was written.
+missing_kinds: requested kinds that matched no tag. note: why the wide form
+fell back to the standard one (pivot_strict), or None.
+"""
+
+
+class DamageError(Exception):
+    """Raised in strict mode for the first damaged file; nothing is written."""
+
+    def __init__(self, problem):
+        super().__init__(problem)
+        self.problem = problem
+
+
+def default_output_name(path, options):
+    """Return the original tool's file name for an export of *path*."""
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(os.path.abspath(folder)) + "_tensors"
+    for kind in ("train", "validators", "monitors"):
+        if kind in options.kinds:
+            name += "_" + kind
+    if options.wide:
+        name += "_pivoted"
+    return os.path.join(folder, name + ".csv")
+
+
+def tag_filter(kinds=(), patterns=()):
+    """Return a function telling whether a tag is kept, or None to keep all."""
+    needles = [KINDS[k] for k in kinds]
+    regexes = [re.compile(p) for p in patterns]
+    if not needles and not regexes:
+        return None
+
+    def keep(tag):
+        return (not needles or any(n in tag for n in needles)) and (
+            not regexes or any(r.search(tag) for r in regexes)
+        )
+
+    return keep
+
+
+def select_runs(runs, patterns):
+    """Return the runs whose names match any glob pattern (all if none)."""
+    if not patterns:
+        return runs
+    return [run for run in runs if any(fnmatch.fnmatchcase(run.name, p) for p in patterns)]
+
+
+RunRows = namedtuple("RunRows", "tags counts wide long problems others")
+
+
+def _read(run, options):
+    """Read one run: its rows ready to write. Runs in worker processes too."""
+    problems, others = [], {}
+    series = read_run(
+        run,
+        keep_tag=tag_filter(options.kinds, options.tags),
+        keep_duplicates=options.keep_duplicates,
+        problems=problems,
+        others=others,
+    )
+    kinds = {tag: other.kind for tag, other in others.items()}
+    counts = [len(s.steps) for s in series.values()]
+    wide = _wide_rows(series) if options.wide else None
+    long = _long_text(run.name, series, options.sep) if not options.wide or options.pivot_strict else None
+    return RunRows(list(series), counts, wide, long, problems, kinds)
+
+
+def _long_text(name, series, sep):
+    """The standard-form rows of one run, as text."""
+    lines = []
+    for tag, s in series.items():
+        prefix = quote([name, tag, ""], sep)
+        texts = number_texts(s.values)
+        lines.extend(
+            f"{prefix}{step}{sep}{text}{sep}{wall_time!r}\n"
+            for step, text, wall_time in zip(s.steps, texts, s.wall_times)
+        )
+    return "".join(lines)
+
+
+def _wide_rows(series):
+    """The wide-form rows of one run: sorted [step, wall_time, cell...] lists, cells by tag order."""
+    rows = {}
+    width = len(series)
+    for column, s in enumerate(series.values(), start=2):
+        for step, text, wall_time in zip(s.steps, number_texts(s.values), s.wall_times):
+            row = rows.get(step)
+            if row is None:
+                row = rows[step] = [step, wall_time] + [""] * width
+            elif wall_time < row[1]:
+                row[1] = wall_time
+            row[column] = text
+    return [rows[step] for step in sorted(rows)]
+
+
+def _results(runs, options, progress):
+    """Yield each run's read result in run order, reading with options.jobs processes."""
+    jobs = max(1, min(options.jobs, len(runs)))
+    if jobs == 1:
+        for i, run in enumerate(runs):
+            if progress:
+                progress(i, len(runs), run.name)
+            yield run, _read(run, options)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs) as pool:
+        pending = []
+        queued = iter(runs)
+        for run in queued:
+            pending.append((run, pool.submit(_read, run, options)))
+            if len(pending) >= 2 * jobs:
+                break
+        done = 0
+        while pending:
+            run, future = pending.pop(0)
+            if progress:
+                progress(done, len(runs), run.name)
+            yield run, future.result()
+            done += 1
+            for more in queued:
+                pending.append((more, pool.submit(_read, more, options)))
+                break
+
+
+def export(path, output=None, options=Options(), progress=None, warn=None):
+    """Export the scalars under *path* to CSV; return a :class:`Result`.
+
+    path: an experiment folder, a run folder or an event file.
+    output: a file path, a writable text file object, or None for the
+    default name in the exported folder (:func:`default_output_name`).
+    progress: called as progress(done, total, run_name) before each run.
+    warn: called with the reader.Problem entries of each run as it is read.
+
+    Raises FileNotFoundError if *path* does not exist, DamageError in strict
+    mode, OSError if the output cannot be written (nothing is left behind).
+    """
+    listing = []
+    runs = select_runs(find_runs(path, listing), options.runs)
+    problems = [Problem(where, 0, message, 0) for where, message in listing]
+    if warn and problems:
+        warn(problems)
+    if output is None:
+        output = default_output_name(path, options)
+    if hasattr(output, "write"):
+        result = _write(output, runs, options, progress, warn, problems)
+        return result._replace(output="-")
+    folder = os.path.dirname(os.path.abspath(output))
+    handle, temporary = tempfile.mkstemp(prefix=".modagg-", suffix=".csv.tmp", dir=folder)
+    try:
+        with open(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
+            result = _write(f, runs, options, progress, warn, problems)
+        os.replace(temporary, output)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return result._replace(output=output)
+
+
+def _write(out, runs, options, progress, warn, problems):
+    """Write the CSV of *runs* to the text file *out*."""
+    tags, others = set(), {}
+    values = 0
+    exported_runs = []
+    wide = options.wide
+    spool = tempfile.TemporaryFile() if wide else None
+    if not wide:
+        out.write(quote(["run", "tag", "step", "value", "wall_time"], options.sep) + "\n")
+    step_counts = set()
+    try:
+        for run, rows in _results(runs, options, progress):
+            problems.extend(rows.problems)
+            if warn and rows.problems:
+                warn(rows.problems)
+            if options.strict:
+                for problem in rows.problems:
+                    if is_damage(problem):
+                        raise DamageError(problem)
+            others.update(rows.others)
+            if not rows.tags:
+                continue
+            exported_runs.append(run.name)
+            tags.update(rows.tags)
+            values += sum(rows.counts)
+            step_counts.update(rows.counts)
+            if wide:
+                marshal.dump((run.name, rows.tags, rows.wide, rows.long), spool)
+            else:
+                out.write(rows.long)
+        note = None
+        if wide and options.pivot_strict and len(step_counts) > 1:
+            note = "tags have different numbers of steps, so the standard form was written (--pivot-strict)"
+            wide = False
+            out.write(quote(["run", "tag", "step", "value", "wall_time"], options.sep) + "\n")
+            for name, run_tags, wide_rows, long_text in _spooled(spool):
+                out.write(long_text)
+        if wide:
+            _unspool_wide(spool, out, sorted(tags), options.sep)
+    finally:
+        if spool:
+            spool.close()
+    missing = [k for k in options.kinds if not any(KINDS[k] in tag for tag in tags)]
+    return Result(values, sorted(tags), exported_runs, None, problems, others, wide, missing, note)
+
+
+def _spooled(spool):
+    spool.seek(0)
+    while True:
+        try:
+            yield marshal.load(spool)
+        except EOFError:
+            return
+
+
+def _unspool_wide(spool, out, tags, sep):
+    out.write(quote(["run", "step", "wall_time", *tags], sep) + "\n")
+    index = {tag: i for i, tag in enumerate(tags)}
+    width = len(tags)
+    for name, run_tags, rows, _ in _spooled(spool):
+        prefix = quote([name, ""], sep)
+        columns = [index[tag] for tag in run_tags]
+        lines = []
+        for row in rows:
+            cells = [""] * width
+            for column, text in zip(columns, row[2:]):
+                cells[column] = text
+            lines.append(f"{prefix}{row[0]}{sep}{row[1]!r}{sep}{sep.join(cells)}\n")
+        out.write("".join(lines))

@@ -1,0 +1,190 @@
+"""Records of an event file: the TFRecord framing and its masked CRC-32C.
+
+An event file is a sequence of records, each laid out as::
+
+    uint64 length | uint32 masked_crc(length) | data[length] | uint32 masked_crc(data)
+
+all little-endian. :func:`read_records` walks a file record by record and
+decides, at each position, which of these states it is in:
+
+*intact record*
+    Both CRCs match: the record is yielded.
+*end of file*
+    No byte left, or a tail too short to be a record. A file that ends inside
+    a record is a file still being written (or a writer that was killed):
+    that tail is reported as ``TRUNCATED``, which is normal and not damage.
+*bad data*
+    The length's CRC matches but the data's does not (flipped bytes inside
+    one record). The length can be trusted, so exactly that record is
+    skipped: ``DATA_CRC``.
+*bad length*
+    The length's CRC does not match (a damaged header, bytes inserted or
+    lost, foreign bytes). The length cannot be trusted and is never used
+    to allocate or read: the reader scans forward byte by byte to the next
+    position where a header and its data both pass their CRCs, and resumes
+    there: ``LENGTH_CRC``, with the number of bytes skipped.
+
+The file is read in blocks, so memory stays bounded by the block size and
+the largest record, whatever the size of the file.
+"""
+
+import os
+import struct
+from collections import namedtuple
+
+from crc32c import crc32c
+
+__all__ = ["masked_crc", "read_records", "Damage", "TRUNCATED", "DATA_CRC", "LENGTH_CRC"]
+
+HEADER_SIZE = 12  # uint64 length + uint32 masked CRC of the length
+FOOTER_SIZE = 4  # uint32 masked CRC of the data
+BLOCK_SIZE = 1 << 22
+
+TRUNCATED = "file ends inside a record"
+DATA_CRC = "data CRC mismatch"
+LENGTH_CRC = "length CRC mismatch"
+
+Damage = namedtuple("Damage", "offset problem skipped")
+Damage.__doc__ = """Something wrong found in a file.
+
+offset: byte offset of the first byte that could not be read as a record.
+problem: TRUNCATED, DATA_CRC or LENGTH_CRC.
+skipped: number of bytes passed over from there.
+"""
+
+_unpack_header = struct.Struct("<QI").unpack_from
+_unpack_u32 = struct.Struct("<I").unpack_from
+_unpack_u64 = struct.Struct("<Q").unpack_from
+
+
+def masked_crc(data):
+    """Return the masked CRC-32C of *data*, the checksum event files store."""
+    crc = crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _header_ok(buf, pos):
+    """True if the 12-byte header at buf[pos] passes its length CRC."""
+    return masked_crc(buf[pos : pos + 8]) == _unpack_u32(buf, pos + 8)[0]
+
+
+class _Window:
+    """The bytes of a file from offset ``base`` on, read in blocks on demand."""
+
+    def __init__(self, file, block_size):
+        self.file = file
+        self.block_size = block_size
+        self.buf = b""
+        self.base = 0
+        self.eof = False
+
+    def reach(self, end):
+        """Read until the window covers file offset *end*; False at end of file."""
+        while self.base + len(self.buf) < end and not self.eof:
+            want = max(self.block_size, end - self.base - len(self.buf))
+            more = self.file.read(want)
+            if not more:
+                self.eof = True
+            self.buf += more
+        return self.base + len(self.buf) >= end
+
+    def forget(self, offset):
+        """Drop the bytes before file offset *offset*."""
+        if offset > self.base:
+            self.buf = self.buf[offset - self.base :]
+            self.base = offset
+
+    def remaining(self, offset):
+        """How many bytes the file holds after *offset* now, as far as known."""
+        try:
+            size = os.fstat(self.file.fileno()).st_size
+        except (AttributeError, OSError, ValueError):
+            try:
+                size = len(self.file.getbuffer())
+            except AttributeError:
+                return 1 << 62
+        return max(size, self.base + len(self.buf)) - offset
+
+
+def read_records(file, damage=None, block_size=BLOCK_SIZE):
+    """Yield ``(offset, data)`` for every intact record of a binary *file*.
+
+    *file* is an open binary file (or any object with ``read``). Records are
+    yielded in file order; damaged parts are skipped as the module docstring
+    describes and, when *damage* is a list, reported by appending
+    :class:`Damage` tuples to it. The content of the file never raises;
+    only errors of reading it (``OSError``) propagate.
+    """
+    if damage is None:
+        damage = []
+    window = _Window(file, block_size)
+    valid_headers = set()  # headers whose CRC matched: most records share a few lengths
+    offset = 0  # file offset of the next record
+    buf, base = window.buf, window.base
+    while True:
+        pos = offset - base
+        if pos + HEADER_SIZE > len(buf):
+            window.forget(offset)
+            complete = window.reach(offset + HEADER_SIZE)
+            buf, base, pos = window.buf, window.base, 0
+            if not complete:
+                if buf:
+                    damage.append(Damage(offset, TRUNCATED, len(buf)))
+                return
+        header = buf[pos : pos + HEADER_SIZE]
+        if header not in valid_headers:
+            if not _header_ok(header, 0):
+                resume = _next_intact(window, offset + 1)
+                buf, base = window.buf, window.base
+                damage.append(Damage(offset, LENGTH_CRC, resume - offset))
+                offset = resume
+                continue
+            if len(valid_headers) < 4096:
+                valid_headers.add(header)
+        length = _unpack_u64(header)[0]
+        end = pos + HEADER_SIZE + length
+        if end + FOOTER_SIZE > len(buf):
+            # Never read a length the file cannot hold: that is a record cut short.
+            if length > window.remaining(offset + HEADER_SIZE):
+                damage.append(Damage(offset, TRUNCATED, window.remaining(offset)))
+                return
+            window.forget(offset)
+            complete = window.reach(offset + HEADER_SIZE + length + FOOTER_SIZE)
+            buf, base, pos = window.buf, window.base, 0
+            if not complete:
+                damage.append(Damage(offset, TRUNCATED, len(buf)))
+                return
+            end = HEADER_SIZE + length
+        data = buf[pos + HEADER_SIZE : end]
+        if masked_crc(data) == _unpack_u32(buf, end)[0]:
+            yield offset, data
+        else:
+            damage.append(Damage(offset, DATA_CRC, HEADER_SIZE + length + FOOTER_SIZE))
+        offset += HEADER_SIZE + length + FOOTER_SIZE
+
+
+def _next_intact(window, offset):
+    """Return the offset of the first intact record at or after *offset*.
+
+    Both the header and the data must pass their CRCs. Returns the offset of
+    the end of the file when there is none.
+    """
+    while True:
+        window.forget(offset)
+        if not window.reach(offset + HEADER_SIZE):
+            return window.base + len(window.buf)
+        pos = offset - window.base
+        # Scan what the window holds without re-reading, one byte at a time.
+        last = len(window.buf) - HEADER_SIZE
+        while pos <= last:
+            if _header_ok(window.buf, pos):
+                length = _unpack_u64(window.buf, pos)[0]
+                candidate = window.base + pos
+                size = HEADER_SIZE + length + FOOTER_SIZE
+                if length <= window.remaining(candidate + HEADER_SIZE) and window.reach(candidate + size):
+                    buf, start = window.buf, candidate - window.base
+                    data = buf[start + HEADER_SIZE : start + HEADER_SIZE + length]
+                    if masked_crc(data) == _unpack_u32(buf, start + HEADER_SIZE + length)[0]:
+                        return candidate
+            pos += 1
+        offset = window.base + pos
