@@ -21,7 +21,7 @@ file, the byte offset and what was wrong; everything intact is returned.
 from collections import namedtuple
 
 from .events import decode_tag, parse_event, scalar_of
-from .records import DATA_CRC, LENGTH_CRC, TRUNCATED, Damage, read_records
+from .records import BAD_LENGTH, DATA_CRC, LENGTH_CRC, TRUNCATED, Damage, read_records
 from .runs import Run, find_runs
 from .scalars import NOT_AN_EVENT, Other, Series, read_scalars, sort_series
 
@@ -51,7 +51,7 @@ problem: what was wrong. skipped: how many bytes were passed over.
 
 CANNOT_READ = "cannot be read"
 EMPTY = "empty file"
-DAMAGE = frozenset([DATA_CRC, LENGTH_CRC, NOT_AN_EVENT])
+DAMAGE = frozenset([DATA_CRC, LENGTH_CRC, BAD_LENGTH, NOT_AN_EVENT])
 
 
 def is_damage(problem):

@@ -13,10 +13,16 @@ decides, at each position, which of these states it is in:
     No byte left, or a tail too short to be a record. A file that ends inside
     a record is a file still being written (or a writer that was killed):
     that tail is reported as ``TRUNCATED``, which is normal and not damage.
+*impossible length*
+    The length's CRC matches but the record would end past the end of the
+    file. That is a truncated tail, unless an intact record follows: then the
+    header was damage that happened to pass its CRC (an 8-byte payload and
+    its CRC look exactly like a header), reported as ``BAD_LENGTH``.
 *bad data*
-    The length's CRC matches but the data's does not (flipped bytes inside
-    one record). The length can be trusted, so exactly that record is
-    skipped: ``DATA_CRC``.
+    The length's CRC matches but the data's does not: ``DATA_CRC``, one
+    record skipped. Reading goes on where the length says the next record
+    starts, or earlier if an intact record starts inside the bad one (bytes
+    were lost from it).
 *bad length*
     The length's CRC does not match (a damaged header, bytes inserted or
     lost, foreign bytes). The length cannot be trusted and is never used
@@ -34,7 +40,7 @@ from collections import namedtuple
 
 from crc32c import crc32c
 
-__all__ = ["masked_crc", "read_records", "Damage", "TRUNCATED", "DATA_CRC", "LENGTH_CRC"]
+__all__ = ["masked_crc", "read_records", "Damage", "TRUNCATED", "DATA_CRC", "LENGTH_CRC", "BAD_LENGTH"]
 
 HEADER_SIZE = 12  # uint64 length + uint32 masked CRC of the length
 FOOTER_SIZE = 4  # uint32 masked CRC of the data
@@ -43,6 +49,7 @@ BLOCK_SIZE = 1 << 22
 TRUNCATED = "file ends inside a record"
 DATA_CRC = "data CRC mismatch"
 LENGTH_CRC = "length CRC mismatch"
+BAD_LENGTH = "record length beyond the end of the file"
 
 Damage = namedtuple("Damage", "offset problem skipped")
 Damage.__doc__ = """Something wrong found in a file.
@@ -136,6 +143,8 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
             if not _header_ok(header, 0):
                 resume = _next_intact(window, offset + 1)
                 buf, base = window.buf, window.base
+                if resume is None:
+                    resume = base + len(buf)
                 damage.append(Damage(offset, LENGTH_CRC, resume - offset))
                 offset = resume
                 continue
@@ -144,47 +153,73 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
         length = _unpack_u64(header)[0]
         end = pos + HEADER_SIZE + length
         if end + FOOTER_SIZE > len(buf):
-            # Never read a length the file cannot hold: that is a record cut short.
-            if length > window.remaining(offset + HEADER_SIZE):
-                damage.append(Damage(offset, TRUNCATED, window.remaining(offset)))
-                return
             window.forget(offset)
-            complete = window.reach(offset + HEADER_SIZE + length + FOOTER_SIZE)
+            # Never read a length the file cannot hold.
+            if length > window.remaining(offset + HEADER_SIZE) or not window.reach(
+                offset + HEADER_SIZE + length + FOOTER_SIZE
+            ):
+                # The file ends inside this record, unless an intact record
+                # follows: then this header was damage that passed its CRC.
+                resume = _next_intact(window, offset + 1)
+                buf, base = window.buf, window.base
+                if resume is None:
+                    damage.append(Damage(offset, TRUNCATED, base + len(buf) - offset))
+                    return
+                damage.append(Damage(offset, BAD_LENGTH, resume - offset))
+                offset = resume
+                continue
             buf, base, pos = window.buf, window.base, 0
-            if not complete:
-                damage.append(Damage(offset, TRUNCATED, len(buf)))
-                return
             end = HEADER_SIZE + length
         data = buf[pos + HEADER_SIZE : end]
+        following = offset + HEADER_SIZE + length + FOOTER_SIZE
         if masked_crc(data) == _unpack_u32(buf, end)[0]:
             yield offset, data
-        else:
-            damage.append(Damage(offset, DATA_CRC, HEADER_SIZE + length + FOOTER_SIZE))
-        offset += HEADER_SIZE + length + FOOTER_SIZE
+            offset = following
+            continue
+        # Bad data: this record is lost. Its length passed its CRC, yet bytes
+        # may have been lost inside it, so an intact record may start before
+        # the length says: look for one from the next byte on.
+        resume = _next_intact(window, offset + 1, before=following)
+        buf, base = window.buf, window.base
+        if resume is not None:
+            following = resume
+        damage.append(Damage(offset, DATA_CRC, following - offset))
+        offset = following
 
 
-def _next_intact(window, offset):
-    """Return the offset of the first intact record at or after *offset*.
+def _intact_at(window, offset):
+    """True if an intact record (both CRCs matching) starts at file *offset*."""
+    if not window.reach(offset + HEADER_SIZE):
+        return False
+    pos = offset - window.base
+    if not _header_ok(window.buf, pos):
+        return False
+    length = _unpack_u64(window.buf, pos)[0]
+    end = offset + HEADER_SIZE + length
+    if length > window.remaining(offset + HEADER_SIZE) or not window.reach(end + FOOTER_SIZE):
+        return False
+    start, stop = pos + HEADER_SIZE, end - window.base
+    return masked_crc(window.buf[start:stop]) == _unpack_u32(window.buf, stop)[0]
 
-    Both the header and the data must pass their CRCs. Returns the offset of
-    the end of the file when there is none.
+
+def _next_intact(window, offset, before=None):
+    """Return the offset of the first intact record at or after *offset*, or None.
+
+    With *before*, only offsets before it are tried. Without, when there is
+    none, the whole rest of the file has been read into the window.
     """
-    while True:
+    while before is None or offset < before:
         window.forget(offset)
         if not window.reach(offset + HEADER_SIZE):
-            return window.base + len(window.buf)
-        pos = offset - window.base
-        # Scan what the window holds without re-reading, one byte at a time.
-        last = len(window.buf) - HEADER_SIZE
+            return None
+        buf, pos = window.buf, offset - window.base
+        last = len(buf) - HEADER_SIZE
+        if before is not None:
+            last = min(last, before - 1 - window.base)
+        # One position at a time: a cheap header check first, then the whole record.
         while pos <= last:
-            if _header_ok(window.buf, pos):
-                length = _unpack_u64(window.buf, pos)[0]
-                candidate = window.base + pos
-                size = HEADER_SIZE + length + FOOTER_SIZE
-                if length <= window.remaining(candidate + HEADER_SIZE) and window.reach(candidate + size):
-                    buf, start = window.buf, candidate - window.base
-                    data = buf[start + HEADER_SIZE : start + HEADER_SIZE + length]
-                    if masked_crc(data) == _unpack_u32(buf, start + HEADER_SIZE + length)[0]:
-                        return candidate
+            if _header_ok(buf, pos) and _intact_at(window, window.base + pos):
+                return window.base + pos
             pos += 1
         offset = window.base + pos
+    return None

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from modagg.records import DATA_CRC, LENGTH_CRC, TRUNCATED, masked_crc, read_records
+from modagg.records import BAD_LENGTH, DATA_CRC, LENGTH_CRC, TRUNCATED, masked_crc, read_records
 from modagg.writer import frame
 
 
@@ -81,6 +81,15 @@ def test_absurd_length_with_valid_crc_is_not_allocated():
     found, damage = records(data)
     assert [d for _, d in found] == [b"ok"]
     assert damage[0].problem == TRUNCATED
+
+
+def test_header_passing_its_crc_with_impossible_length_before_intact_records():
+    # An 8-byte payload and its CRC, its header lost, look exactly like a header.
+    record = frame(b"\x00" * 7 + b"\x01")
+    data = frame(b"ok") + record[12:] + frame(b"after")
+    found, damage = records(data)
+    assert [d for _, d in found] == [b"ok", b"after"]
+    assert [(d.offset, d.problem, d.skipped) for d in damage] == [(18, BAD_LENGTH, 12)]
 
 
 def test_garbage_between_records_is_skipped_and_counted():
