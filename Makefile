@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE := examples/modulus_sym_sweep/multirun
 
-.PHONY: run test proto bench fuzz clean
+.PHONY: run test test-main test-compat proto bench fuzz clean
 
 $(BIN)/modagg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,20 @@ $(VENV)/.test-deps: requirements-test.txt $(BIN)/modagg
 run: $(BIN)/modagg
 	$(BIN)/modagg export $(EXAMPLE)
 
-test: $(VENV)/.test-deps
+test: test-main test-compat
+
+# Everything, compared with TensorBoard's reader and real writers.
+test-main: $(VENV)/.test-deps
 	$(BIN)/python -m pytest -q
+
+# The oldest and the newest supported protobuf runtime, on the oldest and newest Python.
+test-compat:
+	bash .ci/compat 3.9 'protobuf==3.20.3'
+	bash .ci/compat 3.13 'protobuf>=7,<8'
+
+# A long property-test campaign on the record reader.
+fuzz: $(VENV)/.test-deps
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_records_fuzz.py
 
 # Regenerate modagg/event_pb2.py. protoc 21 (grpcio-tools 1.49) writes code that
 # imports on every protobuf runtime from 3.20 to 7.x; newer protoc does not.

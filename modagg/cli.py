@@ -227,28 +227,32 @@ def _quiet_pipe():
         pass
 
 
-def describe(problems):
-    """One line per file for a list of reader.Problem entries."""
-    from .reader import TRUNCATED
+def _what(p):
+    """What a reader.Problem means, in words."""
+    from .reader import BAD_LENGTH, DATA_CRC, LENGTH_CRC, NOT_AN_EVENT, TRUNCATED
 
+    if p.problem in (DATA_CRC, NOT_AN_EVENT):
+        return f"{p.problem}, 1 record skipped"
+    if p.problem in (LENGTH_CRC, BAD_LENGTH):
+        return f"{p.problem}, {p.skipped:,} bytes skipped to the next intact record"
+    if p.problem == TRUNCATED:
+        return f"{p.problem}, the last {p.skipped:,} bytes not read (a run still writing?)"
+    return p.problem
+
+
+def describe(problems):
+    """One line per file for a list of reader.Problem entries: the file, where, and what."""
+    from .reader import BAD_LENGTH, DATA_CRC, LENGTH_CRC, NOT_AN_EVENT, TRUNCATED
+
+    in_file = (DATA_CRC, LENGTH_CRC, BAD_LENGTH, NOT_AN_EVENT, TRUNCATED)
     lines = []
     for path, found in _by_file(problems).items():
-        parts = []
-        for p in found:
-            if p.problem == "data CRC mismatch":
-                parts.append(f"at byte {p.offset:,}: data CRC mismatch, 1 record ({p.skipped:,} bytes) skipped")
-            elif p.problem == "length CRC mismatch":
-                parts.append(
-                    f"at byte {p.offset:,}: length CRC mismatch, {p.skipped:,} bytes skipped "
-                    f"to the next intact record"
-                )
-            elif p.problem == TRUNCATED:
-                parts.append(f"at byte {p.offset:,}: file ends inside a record ({p.skipped:,} bytes not read)")
-            elif p.skipped:
-                parts.append(f"at byte {p.offset:,}: {p.problem}, {p.skipped:,} bytes skipped")
-            else:
-                parts.append(p.problem)
-        lines.append(f"{path}: " + "; ".join(parts))
+        if len(found) == 1 and found[0].problem not in in_file:
+            lines.append(f"{path}: {_what(found[0])}")
+        elif len(found) == 1:
+            lines.append(f"{path} at byte {found[0].offset:,}: {_what(found[0])}")
+        else:
+            lines.append(f"{path}: " + "; ".join(f"at byte {p.offset:,}: {_what(p)}" for p in found))
     return lines
 
 
@@ -297,6 +301,8 @@ def _export(parser, args, path):
     output = args.output
     if output == "-":
         output = sys.stdout
+        if hasattr(output, "reconfigure"):
+            output.reconfigure(errors="backslashreplace")  # folder names that are not UTF-8
     from .progress import progress_for
 
     progress = progress_for(sys.stderr, args.quiet)
@@ -339,13 +345,7 @@ def _report_export(args, result):
         print(f"note: {result.note}", file=sys.stderr)
     damaged = [p for p in result.problems if is_damage(p)]
     if damaged and not quiet:
-        files = len({p.path for p in damaged})
-        skipped = sum(p.skipped for p in damaged)
-        print(
-            f"warning: {files:,} damaged file{'s' if files != 1 else ''}, {skipped:,} bytes skipped; "
-            f"all intact records were exported",
-            file=sys.stderr,
-        )
+        print(f"warning: {damage_total(damaged)}; everything intact was exported", file=sys.stderr)
     if not result.values:
         if result.output != "-":
             try:
@@ -363,6 +363,24 @@ def _report_export(args, result):
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def damage_total(damaged):
+    """One line adding up damaged reader.Problem entries."""
+    from .reader import DATA_CRC, NOT_AN_EVENT
+
+    files = len({p.path for p in damaged})
+    records = sum(1 for p in damaged if p.problem in (DATA_CRC, NOT_AN_EVENT))
+    skipped = sum(p.skipped for p in damaged if p.problem not in (DATA_CRC, NOT_AN_EVENT))
+    parts = []
+    if records:
+        parts.append(f"{records:,} damaged record{'s' if records != 1 else ''} skipped")
+    if skipped:
+        parts.append(f"{skipped:,} unreadable bytes skipped")
+    unreadable = [p for p in damaged if not p.skipped and p.problem not in (DATA_CRC, NOT_AN_EVENT)]
+    if unreadable:
+        parts.append(f"{len(unreadable):,} file{'s' if len(unreadable) != 1 else ''} not read")
+    return f"damage in {files:,} file{'s' if files != 1 else ''}: " + ", ".join(parts)
 
 
 def _why_nothing(result):

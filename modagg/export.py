@@ -191,6 +191,10 @@ def export(path, output=None, options=Options(), progress=None, warn=None):
     listing = []
     runs = select_runs(find_runs(path, listing), options.runs)
     problems = [Problem(where, 0, message, 0) for where, message in listing]
+    if options.strict:
+        for problem in problems:
+            if is_damage(problem):
+                raise DamageError(problem)
     if warn and problems:
         warn(problems)
     if output is None:
@@ -223,12 +227,12 @@ def _write(out, runs, options, progress, warn, problems):
     try:
         for run, rows in _results(runs, options, progress):
             problems.extend(rows.problems)
-            if warn and rows.problems:
-                warn(rows.problems)
             if options.strict:
                 for problem in rows.problems:
                     if is_damage(problem):
                         raise DamageError(problem)
+            if warn and rows.problems:
+                warn(rows.problems)
             others.update(rows.others)
             if not rows.tags:
                 continue

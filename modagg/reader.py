@@ -51,7 +51,8 @@ problem: what was wrong. skipped: how many bytes were passed over.
 
 CANNOT_READ = "cannot be read"
 EMPTY = "empty file"
-DAMAGE = frozenset([DATA_CRC, LENGTH_CRC, BAD_LENGTH, NOT_AN_EVENT])
+NO_RECORDS = "holds no records: not an event file?"
+DAMAGE = frozenset([DATA_CRC, LENGTH_CRC, BAD_LENGTH, NOT_AN_EVENT, NO_RECORDS])
 
 
 def is_damage(problem):
@@ -117,12 +118,14 @@ def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others
                 read_scalars(
                     f, series, keep_tag=keep_tag, keep_duplicates=keep_duplicates, damage=damage, others=others
                 )
-                empty = f.tell() == 0
+                size = f.tell()
         except OSError as error:
             damage.append(Damage(0, f"{CANNOT_READ}: {error.strerror or error}", 0))
         else:
-            if empty:
+            if size == 0:
                 damage.append(Damage(0, EMPTY, 0))
+            elif damage == [(0, LENGTH_CRC, size)]:
+                damage = [Damage(0, NO_RECORDS, size)]
         _report(path, damage, problems)
     if keep_duplicates:
         series = {tag: sort_series(s) for tag, s in series.items()}

@@ -10,6 +10,24 @@ EXAMPLE = os.path.join(ROOT, "examples", "modulus_sym_sweep", "multirun")
 sys.path.insert(0, HERE)
 
 
+# Modules that are about the references through and through.
+collect_ignore = ["test_reference.py", "test_example.py"] if os.environ.get("MODAGG_CORE_ONLY") == "1" else []
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "references: needs TensorBoard, tensorboardX or torch to compare with")
+
+
+def pytest_collection_modifyitems(config, items):
+    """MODAGG_CORE_ONLY=1 (the runs on the oldest and newest protobuf) skips what needs the references."""
+    if os.environ.get("MODAGG_CORE_ONLY") != "1":
+        return
+    skip = pytest.mark.skip(reason="MODAGG_CORE_ONLY: TensorBoard and torch are not installed here")
+    for item in items:
+        if "references" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def example(tmp_path):
     """A writable copy of the bundled Modulus Sym sweep."""

@@ -8,6 +8,8 @@ import sys
 
 from modagg.cli import main
 
+csv.field_size_limit(1 << 24)  # tests export tags of 1 MB
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

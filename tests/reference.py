@@ -8,16 +8,14 @@ is applied across a run's files in name order.
 
 import os
 
-import numpy as np
-from tensorboard.compat.proto import types_pb2
-from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
-from tensorboard.util import tensor_util
-
 SCALAR_PLUGINS = ("", "scalars")
 
 
 def scalars_of_file(path):
     """Yield (tag, step, value, wall_time) for each scalar, in file order; value a numpy scalar."""
+    import numpy as np
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
     for event in EventFileLoader(path).Load():
         if not event.HasField("summary"):
             continue
@@ -33,6 +31,10 @@ def scalars_of_file(path):
 
 def _ndarray(tensor):
     """tensor_util.make_ndarray, which needs TensorFlow for bfloat16: those 16 bits are widened here."""
+    import numpy as np
+    from tensorboard.compat.proto import types_pb2
+    from tensorboard.util import tensor_util
+
     if tensor.dtype == types_pb2.DT_BFLOAT16:
         bits = np.frombuffer(tensor.tensor_content, np.uint16) if tensor.tensor_content else np.array(tensor.half_val, np.uint16)
         return (bits.astype(np.uint32) << 16).view(np.float32)
@@ -79,6 +81,8 @@ def long_rows(runs):
 
 def same_value(text, value):
     """True if the CSV *text* reads back as exactly *value* (numpy float32/float64 or int)."""
+    import numpy as np
+
     if isinstance(value, np.floating):
         back = value.dtype.type(float(text))
         if np.isnan(value):

@@ -229,6 +229,7 @@ def test_nothing_to_export_is_exit_1(tmp_path, capsys):
     assert os.listdir(tmp_path / "empty") == []
 
 
+@pytest.mark.references
 def test_only_text_is_nothing_to_export(tmp_path, capsys):
     from torch.utils.tensorboard import SummaryWriter
 

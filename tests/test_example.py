@@ -1,7 +1,10 @@
 """The bundled Modulus Sym sweep, exported by the CLI, equals TensorBoard's reading of it."""
 
+import pytest
 from helpers import export_rows
 from reference import long_rows, read_experiment, same_value
+
+pytestmark = pytest.mark.references
 
 
 def test_example_standard_form_row_for_row(example, tmp_path):

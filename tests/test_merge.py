@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from helpers import export_rows
 from reference import long_rows, read_experiment, same_value
 
@@ -36,6 +37,7 @@ def test_resumed_run_keeps_the_new_history(tmp_path):
     assert list(err.values) == [2.0, 2.0, 3.0, 3.0, 3.0]
 
 
+@pytest.mark.references
 def test_resumed_run_matches_tensorboard(tmp_path):
     resumed_run(tmp_path / "exp" / "run")
     _, rows = export_rows(tmp_path / "exp", tmp_path)

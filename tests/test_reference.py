@@ -13,6 +13,8 @@ from modagg import reader
 VALUES = [0.5, 0.001, 1e-30, 3.4028234663852886e38, -2.5, 0.0, 123456.789, 1 / 3, math.pi, -1e-8, 7.0]
 SPECIAL = [float("nan"), float("inf"), float("-inf")]
 
+pytestmark = pytest.mark.references
+
 
 def assert_same_as_tensorboard(root, tmp_path, *args):
     header, rows = export_rows(root, tmp_path, *args)
