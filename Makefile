@@ -29,6 +29,11 @@ test-compat:
 	bash .ci/compat 3.9 'protobuf==3.20.3'
 	bash .ci/compat 3.13 'protobuf>=7,<8'
 
+# modagg against tbparse and TensorBoard's EventMultiplexer on generated experiments.
+bench: $(VENV)/.test-deps
+	$(BIN)/python -m pip install -q tbparse pandas
+	$(BIN)/python bench/bench.py
+
 # A long property-test campaign on the record reader.
 fuzz: $(VENV)/.test-deps
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_records_fuzz.py

@@ -123,11 +123,10 @@ def _long_text(name, series, sep):
     lines = []
     for tag, s in series.items():
         prefix = quote([name, tag, ""], sep)
-        texts = number_texts(s.values)
-        lines.extend(
+        lines += [
             f"{prefix}{step}{sep}{text}{sep}{wall_time!r}\n"
-            for step, text, wall_time in zip(s.steps, texts, s.wall_times)
-        )
+            for step, text, wall_time in zip(s.steps, number_texts(s.values), s.wall_times)
+        ]
     return "".join(lines)
 
 

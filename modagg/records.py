@@ -125,12 +125,11 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
     if damage is None:
         damage = []
     window = _Window(file, block_size)
-    valid_headers = set()  # headers whose CRC matched: most records share a few lengths
-    offset = 0  # file offset of the next record
-    buf, base = window.buf, window.base
+    lengths = {}  # header bytes -> length, for headers whose CRC matched: records share a few
+    buf, base, pos = window.buf, window.base, 0  # the next record starts at file offset base + pos
     while True:
-        pos = offset - base
         if pos + HEADER_SIZE > len(buf):
+            offset = base + pos
             window.forget(offset)
             complete = window.reach(offset + HEADER_SIZE)
             buf, base, pos = window.buf, window.base, 0
@@ -139,20 +138,23 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
                     damage.append(Damage(offset, TRUNCATED, len(buf)))
                 return
         header = buf[pos : pos + HEADER_SIZE]
-        if header not in valid_headers:
+        length = lengths.get(header)
+        if length is None:
             if not _header_ok(header, 0):
+                offset = base + pos
                 resume = _next_intact(window, offset + 1)
                 buf, base = window.buf, window.base
                 if resume is None:
                     resume = base + len(buf)
                 damage.append(Damage(offset, LENGTH_CRC, resume - offset))
-                offset = resume
+                pos = resume - base
                 continue
-            if len(valid_headers) < 4096:
-                valid_headers.add(header)
-        length = _unpack_u64(header)[0]
+            length = _unpack_u64(header)[0]
+            if len(lengths) < 4096:
+                lengths[header] = length
         end = pos + HEADER_SIZE + length
         if end + FOOTER_SIZE > len(buf):
+            offset = base + pos
             window.forget(offset)
             # Never read a length the file cannot hold.
             if length > window.remaining(offset + HEADER_SIZE) or not window.reach(
@@ -166,25 +168,25 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
                     damage.append(Damage(offset, TRUNCATED, base + len(buf) - offset))
                     return
                 damage.append(Damage(offset, BAD_LENGTH, resume - offset))
-                offset = resume
+                pos = resume - base
                 continue
             buf, base, pos = window.buf, window.base, 0
             end = HEADER_SIZE + length
         data = buf[pos + HEADER_SIZE : end]
-        following = offset + HEADER_SIZE + length + FOOTER_SIZE
-        if masked_crc(data) == _unpack_u32(buf, end)[0]:
-            yield offset, data
-            offset = following
+        crc = crc32c(data)  # masked_crc(data), inline: this is the hot loop
+        if (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF == _unpack_u32(buf, end)[0]:
+            yield base + pos, data
+            pos = end + FOOTER_SIZE
             continue
         # Bad data: this record is lost. Its length passed its CRC, yet bytes
         # may have been lost inside it, so an intact record may start before
         # the length says: look for one from the next byte on.
+        offset = base + pos
+        following = end + FOOTER_SIZE + base
         resume = _next_intact(window, offset + 1, before=following)
         buf, base = window.buf, window.base
-        if resume is not None:
-            following = resume
-        damage.append(Damage(offset, DATA_CRC, following - offset))
-        offset = following
+        damage.append(Damage(offset, DATA_CRC, (resume or following) - offset))
+        pos = (resume or following) - base
 
 
 def _intact_at(window, offset):

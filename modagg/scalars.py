@@ -38,10 +38,10 @@ Other.__doc__ = "A tag that is not a scalar: its kind, number of points and step
 _unpack_double = struct.Struct("<d").unpack_from
 _unpack_float = struct.Struct("<f").unpack_from
 
-# After the tag, a DT_FLOAT tensor of one float_val: field 8 (len 8) { dtype 1, float_val packed (len 4) }.
-_FLOAT_TENSOR = b"\x42\x08\x08\x01\x2a\x04"
 _SIMPLE_VALUE = 0x15  # field 2, 32-bit
-_MAX_SHAPES = 1024
+# A DT_FLOAT tensor of one float_val: field 8 (length 8) { dtype = 1, float_val packed (length 4) }.
+_FLOAT_TENSOR = b"\x42\x08\x08\x01\x2a\x04"
+_MAX_KNOWN = 100_000  # bounds the cache when a file holds very many tags
 
 
 def new_series(typecode="f"):
@@ -50,19 +50,25 @@ def new_series(typecode="f"):
 
 
 def _append(series, tag, step, number, typecode, wall_time, keep_duplicates):
-    """Add one point to ``series[tag]``, applying the resume rule."""
+    """Add one point to ``series[tag]``, applying the resume rule.
+
+    Returns True if the tag's Series was replaced by one of a wider type.
+    """
     s = series.get(tag)
+    widened = False
     if s is None:
         s = series[tag] = new_series(typecode)
     elif s.values.typecode != typecode and not (s.values.typecode == "d" and typecode == "f"):
         # Mixed types in one tag: keep them all exactly as doubles.
         s = series[tag] = Series(s.steps, array("d", s.values), s.wall_times)
+        widened = True
     steps = s.steps
     if steps and step <= steps[-1] and not keep_duplicates:
         _drop_from(s, step)
     steps.append(step)
     s.values.append(number)
     s.wall_times.append(wall_time)
+    return widened
 
 
 def _drop_from(s, step):
@@ -96,67 +102,53 @@ def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=N
     if damage is None:
         damage = []
     names = {}  # tag bytes -> tag str, or None when the tag is filtered out
-    shapes = {}  # bytes after a scalar's value -> True once the general path agreed
+    # The fast path. A record holding one float32 scalar is, after its step,
+    #   summary { value { tag, simple_value or tensor { dtype, float_val }, metadata } }
+    # and those bytes are the same for every point of a tag but for the 4 of
+    # the value. `known` maps them, less the value, to the tag's Series (or
+    # None for a tag filtered out), once the general path has decoded such a
+    # record and found the value at that place.
+    known = {}
+    unpack_float, unpack_double = _unpack_float, _unpack_double  # locals: this is the hot loop
     for offset, data in read_records(file, damage):
-        # Fast path: Event{wall_time, step, summary{value{tag, float32 value, metadata}}}.
         try:
-            if data[0] != 0x09:
-                raise IndexError
+            if data[0] != 0x09:  # wall_time first
+                raise KeyError
             b = data[9]
-            if b == 0x10:
+            if b == 0x10:  # step, a varint of 1 to 3 bytes
                 b = data[10]
                 if b < 0x80:
                     step, i = b, 11
+                elif data[11] < 0x80:
+                    step, i = (b & 0x7F) | (data[11] << 7), 12
+                elif data[12] < 0x80:
+                    step, i = (b & 0x7F) | ((data[11] & 0x7F) << 7) | (data[12] << 14), 13
                 else:
-                    c = data[11]
-                    if c < 0x80:
-                        step, i = (b & 0x7F) | (c << 7), 12
-                    else:
-                        d = data[12]
-                        if d >= 0x80:
-                            raise IndexError
-                        step, i = (b & 0x7F) | ((c & 0x7F) << 7) | (d << 14), 13
+                    raise KeyError
             else:
                 step, i = 0, 9
-            # summary (field 5) holding exactly one value (field 1) that starts with its tag (field 1)
-            size = data[i + 1]
-            if (
-                data[i] != 0x2A
-                or size >= 0x80
-                or i + 2 + size != len(data)
-                or data[i + 2] != 0x0A
-                or data[i + 3] != size - 2
-                or data[i + 4] != 0x0A
-                or data[i + 5] >= 0x80
-            ):
-                raise IndexError
-            j = i + 6 + data[i + 5]
-            if data[j] == _SIMPLE_VALUE:
-                at = j + 1
-            elif data[j : j + 6] == _FLOAT_TENSOR:
-                at = j + 6
-            else:
-                raise IndexError
-            tag = data[i + 6 : j]
-            name = names.get(tag, False)
-            if name is None:
-                continue  # a tag filtered out
-            if name is False or shapes.get(data[j:at] + data[at + 4 :]) is not True:
-                raise IndexError
-        except IndexError:
-            _general(offset, data, series, names, shapes, keep_tag, keep_duplicates, damage, others)
+            j = i + 6 + data[i + 5]  # as _value_at(data, i), inline
+            at = j + 1 if data[j] == _SIMPLE_VALUE else j + 6
+            target = known[data[i:at] + data[at + 4 :]]
+        except (IndexError, KeyError):
+            if _general(offset, data, series, names, known, keep_tag, keep_duplicates, damage, others):
+                known.clear()  # a Series was replaced
             continue
-        s = series.get(name)
-        if s is None or s.values.typecode == "q":
-            _append(series, name, step, _unpack_float(data, at)[0], "f", _unpack_double(data, 1)[0], keep_duplicates)
+        if target is None:
             continue
-        steps = s.steps
+        steps = target.steps
         if steps and step <= steps[-1] and not keep_duplicates:
-            _drop_from(s, step)
+            _drop_from(target, step)
         steps.append(step)
-        s.values.append(_unpack_float(data, at)[0])
-        s.wall_times.append(_unpack_double(data, 1)[0])
+        target.values.append(unpack_float(data, at)[0])
+        target.wall_times.append(unpack_double(data, 1)[0])
     return series
+
+
+def _value_at(data, i):
+    """Where a single float32 value would be, if the summary starts at data[i]."""
+    j = i + 6 + data[i + 5]  # end of the tag: summary, value and tag each have a 1-byte length
+    return j + 1 if data[j] == _SIMPLE_VALUE else j + 6  # simple_value, or a tensor's packed float
 
 
 def _name_if_kept(tag, keep_tag):
@@ -164,57 +156,53 @@ def _name_if_kept(tag, keep_tag):
     return name if keep_tag is None or keep_tag(name) else None
 
 
-def _general(offset, data, series, names, shapes, keep_tag, keep_duplicates, damage, others):
-    """Decode one record with protobuf and add what it holds."""
+def _general(offset, data, series, names, known, keep_tag, keep_duplicates, damage, others):
+    """Decode one record with protobuf and add what it holds; True if a Series was replaced."""
     event = parse_event(data)
     if event is None:
         damage.append(Damage(offset, NOT_AN_EVENT, len(data)))
-        return
+        return False
     if event.WhichOneof("what") != "summary":
-        return
+        return False
+    widened = False
     values = event.summary.value
-    scalar = None
+    scalar = name = None
     for value in values:
         tag = value.tag
         name = names.get(tag, False)
         if name is False:
             name = names[tag] = _name_if_kept(tag, keep_tag)
+        scalar = scalar_of(value)
         if name is None:
             continue
-        scalar = scalar_of(value)
         if scalar is None:
             if others is not None:
                 _add_other(others, name, kind_of(value), event.step)
             continue
         number, typecode = scalar
-        _append(series, name, event.step, number, typecode, event.wall_time, keep_duplicates)
-    if len(values) == 1 and scalar is not None and typecode == "f" and len(shapes) < _MAX_SHAPES:
-        _learn_shape(data, number, shapes)
+        widened |= _append(series, name, event.step, number, typecode, event.wall_time, keep_duplicates)
+    if len(values) == 1 and scalar is not None and scalar[1] == "f" and len(known) < _MAX_KNOWN:
+        _learn(data, scalar[0], series.get(name) if name is not None else None, known)
+    return widened
 
 
-def _learn_shape(data, number, shapes):
-    """Remember the bytes around a float32 the general path decoded, for the fast path."""
-    # Locate the value the same way the fast path will, and check that it reads the same number.
-    i = 9
-    if len(data) > 9 and data[9] == 0x10:
-        i = 10
-        while i < len(data) and data[i] >= 0x80:
+def _learn(data, number, target, known):
+    """Let the fast path read records shaped like *data*, a single float32 *number*, into *target*."""
+    try:
+        i = 9
+        if data[9] == 0x10:
+            i = 10
+            while data[i] >= 0x80:
+                i += 1
             i += 1
-        i += 1
-    if i + 6 > len(data) or data[i + 5] >= 0x80:
+        at = _value_at(data, i)
+    except IndexError:
         return
-    j = i + 6 + data[i + 5]
-    if data[j : j + 1] == bytes([_SIMPLE_VALUE]):
-        at = j + 1
-    elif data[j : j + 6] == _FLOAT_TENSOR:
-        at = j + 6
-    else:
-        return
-    if at + 4 > len(data):
+    if at + 4 > len(data) or not (data[at - 1] == _SIMPLE_VALUE or data[at - 6 : at] == _FLOAT_TENSOR):
         return
     found = _unpack_float(data, at)[0]
     if found == number or (found != found and number != number):
-        shapes[data[j:at] + data[at + 4 :]] = True
+        known[data[i:at] + data[at + 4 :]] = target
 
 
 def _add_other(others, name, kind, step):
