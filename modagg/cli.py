@@ -49,6 +49,20 @@ file is either whole or absent. Default name, as the original tool named it:
 <PATH name>_tensors[_train][_validators][_monitors][_pivoted].csv in PATH."""
 
 
+SUMMARY_EPILOG = """\
+tags: by default every Validators/ tag and Train/loss_aggregated, or every scalar
+tag when there are none of those; --tags and -et/-ev/-em choose others.
+figures are those of the merged series 'modagg export' writes: 'min' is the
+smallest value and 'min_step' (@step) the first step where it occurred; NaN
+values are passed over. 'duration_s' runs from the first to the last scalar
+point; 'resumed' means more than one event file held scalars.
+
+examples:
+  modagg summary multirun/
+  modagg summary multirun/ --sort Validators/val/l2_relative_error_u
+  modagg summary multirun/ --format json -o summary.json"""
+
+
 def _add_path(parser):
     parser.add_argument(
         "path",
@@ -57,6 +71,18 @@ def _add_path(parser):
         help="experiment folder (outputs/, multirun/), one run folder, or one event file",
     )
     parser.add_argument("-mp", "--models_path", metavar="PATH", help="the same as PATH (the original tool's option)")
+
+
+def _add_jobs(parser):
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="read N runs at a time in worker processes (default: the number of cores, %(default)s here); "
+        "the output is the same for any N",
+    )
 
 
 def _add_filters(parser):
@@ -123,6 +149,12 @@ def build_parser():
         "whenever tags have different numbers of steps",
     )
     out.add_argument("--sep", default=",", metavar="CHAR", help="field delimiter (default ','; the original used ';')")
+    out.add_argument(
+        "--hparams",
+        action="store_true",
+        help="add one column per Hydra override key (from each run's .hydra/overrides.yaml), "
+        "after 'run'; empty where a run did not set that key",
+    )
     _add_filters(export)
     reading = export.add_argument_group("reading")
     reading.add_argument(
@@ -132,15 +164,7 @@ def build_parser():
         "by default a resumed run's new points replace the old ones at the same and later steps",
     )
     reading.add_argument("--strict", action="store_true", help="any damaged data is an error: exit 1, write nothing")
-    reading.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="read N runs at a time in worker processes (default: number of cores, %(default)s here); "
-        "the output is the same for any N",
-    )
+    _add_jobs(reading)
     export.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     export.add_argument("-v", "--verbose", action="store_true", help="also note files that end inside a record")
 
@@ -152,6 +176,34 @@ def build_parser():
     )
     _add_path(show)
     _add_filters(show)
+
+    summary = commands.add_parser(
+        "summary",
+        help="compare runs: one row per run with its overrides and the last and best values of key tags",
+        description="One row per run under PATH: its Hydra overrides (one column per key), how long it ran, "
+        "whether it was resumed, and per chosen tag the last value, the minimum and the step where it "
+        "occurred, the last step and the number of points.",
+        epilog=SUMMARY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_path(summary)
+    _add_filters(summary)
+    summary.add_argument(
+        "--sort",
+        metavar="TAG[:min|last]",
+        help="order the runs by this tag's minimum (default) or last value, smallest first; "
+        "e.g. --sort Validators/val/l2_relative_error_u",
+    )
+    summary.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        help="table (aligned, for reading), csv or json (complete and exact, for scripts); default: table "
+        "on a terminal, else csv, or as the -o file's extension says",
+    )
+    summary.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    summary.add_argument("--sep", default=",", metavar="CHAR", help="field delimiter of the CSV format")
+    _add_jobs(summary)
+    summary.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors on stderr")
 
     commands.add_parser("about", help="what modagg is, its version and what it runs on")
     return parser
@@ -205,6 +257,8 @@ def main(argv=None):
     try:
         if args.command == "export":
             return _export(parser, args, path)
+        if args.command == "summary":
+            return _summary(parser, args, path)
         return _show(args, path)
     except KeyboardInterrupt:
         _error("interrupted; no output file was written")
@@ -294,6 +348,7 @@ def _export(parser, args, path):
         strict=args.strict,
         jobs=args.jobs,
         pivot_strict=args.pivot_strict,
+        hparams=args.hparams,
     )
     if not os.path.exists(path):
         _error(f"{path}: no such file or folder")
@@ -388,6 +443,73 @@ def _why_nothing(result):
         kinds = sorted(set(result.others.values()))
         return f" (found only {', '.join(kinds)} data)"
     return " (no event files, or none match the filters)"
+
+
+def _summary(parser, args, path):
+    from . import report
+    from .progress import progress_for
+    from .reader import is_damage
+    from .summary import summarize
+
+    if len(args.sep) != 1:
+        parser.error("--sep takes one character, e.g. --sep ';'")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    if not os.path.exists(path):
+        _error(f"{path}: no such file or folder")
+        return EXIT_USAGE
+    form = args.format
+    if form is None:
+        extension = os.path.splitext(args.output or "")[1].lower()
+        if extension in (".csv", ".json"):
+            form = extension[1:]
+        elif args.output is None and sys.stdout.isatty():
+            form = "table"
+        else:
+            form = "csv"
+    progress = progress_for(sys.stderr, args.quiet)
+    try:
+        result = summarize(
+            path, tags=args.tags, kinds=_kinds(args), runs=args.runs, sort=args.sort, jobs=args.jobs, progress=progress
+        )
+    finally:
+        if progress:
+            progress.clear()
+    if not args.quiet:
+        for line, found in zip(describe(result.problems), _by_file(result.problems).values()):
+            if any(is_damage(p) or not p.problem.startswith("file ends") for p in found):
+                print(f"warning: {line}", file=sys.stderr)
+    if not result.runs:
+        _error(f"no runs under {path}: no files named *tfevents* (or none match --runs)")
+        return EXIT_FAILED
+    if not result.tags:
+        _error(f"no scalars to summarize under {path}" + (" that match the filters" if args.tags else ""))
+        return EXIT_FAILED
+
+    def write(out):
+        if form == "table":
+            import shutil
+
+            report.write_table(result, out, width=shutil.get_terminal_size((120, 24)).columns)
+        elif form == "json":
+            report.write_json(result, out)
+        else:
+            report.write_csv(result, out, sep=args.sep)
+
+    if args.output in (None, "-"):
+        write(sys.stdout)
+        sys.stdout.flush()
+        return EXIT_OK
+    from .export import write_atomically
+
+    try:
+        write_atomically(args.output, write)
+    except OSError as error:
+        _error(f"cannot write {error.filename or args.output}: {error.strerror or error}; no output file was written")
+        return EXIT_FAILED
+    if not args.quiet:
+        print(f"summarized {len(result.runs):,} runs, {len(result.tags):,} tags to {args.output}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _show(args, path):

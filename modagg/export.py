@@ -21,17 +21,19 @@ import tempfile
 from collections import namedtuple
 
 from .csvtext import number_texts, quote
+from .hydra import read_overrides
 from .reader import Problem, find_runs, is_damage, read_run
+from .workers import ordered_map
 
-__all__ = ["Options", "Result", "export", "default_output_name", "KINDS", "select_runs", "tag_filter"]
+__all__ = ["Options", "Result", "export", "default_output_name", "KINDS", "select_runs", "tag_filter", "write_atomically"]
 
 # The original tool's tag kinds: option letter -> (name suffix, text a tag contains)
 KINDS = {"train": "Train", "validators": "Validators", "monitors": "Monitors"}
 
 Options = namedtuple(
     "Options",
-    "wide kinds tags runs sep keep_duplicates strict jobs pivot_strict",
-    defaults=(False, (), (), (), ",", False, False, 1, False),
+    "wide kinds tags runs sep keep_duplicates strict jobs pivot_strict hparams",
+    defaults=(False, (), (), (), ",", False, False, 1, False, False),
 )
 Options.__doc__ = """What to export.
 
@@ -42,6 +44,7 @@ keep_duplicates: keep every logged point, not only the resumed history.
 strict: stop at the first damaged file and write nothing.
 jobs: worker processes reading runs. pivot_strict: the original tool's rule,
 fall back to the standard form when tags have different step sets.
+hparams: add one column per Hydra override key (see modagg.hydra).
 """
 
 Result = namedtuple("Result", "values tags runs output problems others wide missing_kinds note")
@@ -71,6 +74,8 @@ def default_output_name(path, options):
     for kind in ("train", "validators", "monitors"):
         if kind in options.kinds:
             name += "_" + kind
+    if options.hparams:
+        name += "_hparams"
     if options.wide:
         name += "_pivoted"
     return os.path.join(folder, name + ".csv")
@@ -101,8 +106,11 @@ def select_runs(runs, patterns):
 RunRows = namedtuple("RunRows", "tags counts wide long problems others")
 
 
-def _read(run, options):
-    """Read one run: its rows ready to write. Runs in worker processes too."""
+def _read(run, options, label):
+    """Read one run: its rows ready to write, each starting with the cells *label*.
+
+    Runs in worker processes too.
+    """
     problems, others = [], {}
     series = read_run(
         run,
@@ -114,15 +122,15 @@ def _read(run, options):
     kinds = {tag: other.kind for tag, other in others.items()}
     counts = [len(s.steps) for s in series.values()]
     wide = _wide_rows(series) if options.wide else None
-    long = _long_text(run.name, series, options.sep) if not options.wide or options.pivot_strict else None
+    long = _long_text(label, series, options.sep) if not options.wide or options.pivot_strict else None
     return RunRows(list(series), counts, wide, long, problems, kinds)
 
 
-def _long_text(name, series, sep):
-    """The standard-form rows of one run, as text."""
+def _long_text(label, series, sep):
+    """The standard-form rows of one run, as text; *label* the cells before the tag."""
     lines = []
     for tag, s in series.items():
-        prefix = quote([name, tag, ""], sep)
+        prefix = quote([*label, tag, ""], sep)
         lines += [
             f"{prefix}{step}{sep}{text}{sep}{wall_time!r}\n"
             for step, text, wall_time in zip(s.steps, number_texts(s.values), s.wall_times)
@@ -145,34 +153,29 @@ def _wide_rows(series):
     return [rows[step] for step in sorted(rows)]
 
 
-def _results(runs, options, progress):
-    """Yield each run's read result in run order, reading with options.jobs processes."""
-    jobs = max(1, min(options.jobs, len(runs)))
-    if jobs == 1:
-        for i, run in enumerate(runs):
-            if progress:
-                progress(i, len(runs), run.name)
-            yield run, _read(run, options)
-        return
-    from concurrent.futures import ProcessPoolExecutor
+SMALL = 4 << 20  # bytes of event files below which one process is faster than workers
 
-    with ProcessPoolExecutor(jobs) as pool:
-        pending = []
-        queued = iter(runs)
-        for run in queued:
-            pending.append((run, pool.submit(_read, run, options)))
-            if len(pending) >= 2 * jobs:
-                break
-        done = 0
-        while pending:
-            run, future = pending.pop(0)
-            if progress:
-                progress(done, len(runs), run.name)
-            yield run, future.result()
-            done += 1
-            for more in queued:
-                pending.append((more, pool.submit(_read, more, options)))
-                break
+
+def total_size(runs):
+    """Bytes in the event files of *runs*."""
+    total = 0
+    for run in runs:
+        for path in run.files:
+            try:
+                total += os.path.getsize(path)
+            except OSError:
+                pass
+    return total
+
+
+def _results(runs, labels, options, progress):
+    """Yield (run, RunRows) in run order, reading with options.jobs processes."""
+    jobs = options.jobs if total_size(runs) >= SMALL else 1  # starting workers costs ~0.1 s
+    results = ordered_map(_read, [(run, options, labels[run.name]) for run in runs], jobs)
+    for i, run in enumerate(runs):
+        if progress:
+            progress(i, len(runs), run.name)
+        yield run, next(results)
 
 
 def export(path, output=None, options=Options(), progress=None, warn=None):
@@ -196,35 +199,66 @@ def export(path, output=None, options=Options(), progress=None, warn=None):
                 raise DamageError(problem)
     if warn and problems:
         warn(problems)
+    keys, labels = _labels(path, runs, options, problems, warn)
     if output is None:
         output = default_output_name(path, options)
     if hasattr(output, "write"):
-        result = _write(output, runs, options, progress, warn, problems)
+        result = _write(output, runs, keys, labels, options, progress, warn, problems)
         return result._replace(output="-")
-    folder = os.path.dirname(os.path.abspath(output))
-    handle, temporary = tempfile.mkstemp(prefix=".modagg-", suffix=".csv.tmp", dir=folder)
-    try:
-        with open(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
-            result = _write(f, runs, options, progress, warn, problems)
-        os.replace(temporary, output)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    result = write_atomically(output, lambda f: _write(f, runs, keys, labels, options, progress, warn, problems))
     return result._replace(output=output)
 
 
-def _write(out, runs, options, progress, warn, problems):
+def write_atomically(path, write):
+    """Call write(file) on a temporary file beside *path*, then rename it to *path*.
+
+    The file at *path* is thus whole or absent: on any error or interrupt
+    the temporary file is removed and the error raised. Returns what write returns.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".modagg-", suffix=".tmp", dir=folder)
+    try:
+        with open(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
+            result = write(f)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return result
+
+
+RESERVED = ("run", "tag", "step", "value", "wall_time")
+
+
+def _labels(path, runs, options, problems, warn):
+    """The override columns and, per run name, the cells that start its rows."""
+    if not options.hparams:
+        return [], {run.name: [run.name] for run in runs}
+    found = []
+    overrides = {run.name: read_overrides(run.path, stop=path, problems=found) for run in runs}
+    found = [Problem(where, 0, message, 0) for where, message in found]
+    problems.extend(found)
+    if warn and found:
+        warn(found)
+    keys = sorted({key for values in overrides.values() for key in values})
+    labels = {name: [name] + [values.get(key, "") for key in keys] for name, values in overrides.items()}
+    columns = [f"override:{key}" if key in RESERVED else key for key in keys]
+    return columns, labels
+
+
+def _write(out, runs, keys, labels, options, progress, warn, problems):
     """Write the CSV of *runs* to the text file *out*."""
     tags, others = set(), {}
     values = 0
     exported_runs = []
     wide = options.wide
     spool = tempfile.TemporaryFile() if wide else None
+    long_header = quote(["run", *keys, "tag", "step", "value", "wall_time"], options.sep) + "\n"
     if not wide:
-        out.write(quote(["run", "tag", "step", "value", "wall_time"], options.sep) + "\n")
+        out.write(long_header)
     step_counts = set()
     try:
-        for run, rows in _results(runs, options, progress):
+        for run, rows in _results(runs, labels, options, progress):
             problems.extend(rows.problems)
             if options.strict:
                 for problem in rows.problems:
@@ -240,18 +274,18 @@ def _write(out, runs, options, progress, warn, problems):
             values += sum(rows.counts)
             step_counts.update(rows.counts)
             if wide:
-                marshal.dump((run.name, rows.tags, rows.wide, rows.long), spool)
+                marshal.dump((labels[run.name], rows.tags, rows.wide, rows.long), spool)
             else:
                 out.write(rows.long)
         note = None
         if wide and options.pivot_strict and len(step_counts) > 1:
             note = "tags have different numbers of steps, so the standard form was written (--pivot-strict)"
             wide = False
-            out.write(quote(["run", "tag", "step", "value", "wall_time"], options.sep) + "\n")
-            for name, run_tags, wide_rows, long_text in _spooled(spool):
+            out.write(long_header)
+            for label, run_tags, wide_rows, long_text in _spooled(spool):
                 out.write(long_text)
         if wide:
-            _unspool_wide(spool, out, sorted(tags), options.sep)
+            _unspool_wide(spool, out, keys, sorted(tags), options.sep)
     finally:
         if spool:
             spool.close()
@@ -268,12 +302,12 @@ def _spooled(spool):
             return
 
 
-def _unspool_wide(spool, out, tags, sep):
-    out.write(quote(["run", "step", "wall_time", *tags], sep) + "\n")
+def _unspool_wide(spool, out, keys, tags, sep):
+    out.write(quote(["run", *keys, "step", "wall_time", *tags], sep) + "\n")
     index = {tag: i for i, tag in enumerate(tags)}
     width = len(tags)
-    for name, run_tags, rows, _ in _spooled(spool):
-        prefix = quote([name, ""], sep)
+    for label, run_tags, rows, _ in _spooled(spool):
+        prefix = quote([*label, ""], sep)
         columns = [index[tag] for tag in run_tags]
         lines = []
         for row in rows:

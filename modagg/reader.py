@@ -97,7 +97,7 @@ def iter_scalars(path, problems=None):
                     yield Scalar(decode_tag(value.tag), event.step, scalar[0], event.wall_time)
 
 
-def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others=None):
+def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others=None, sources=None):
     """Return the scalars of a :class:`Run` as a dict ``{tag: Series}``, sorted by tag.
 
     The run's files are read in name order and merged: per tag, a point at
@@ -109,13 +109,16 @@ def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others
     problems: a list to which :class:`Problem` entries are appended.
     others: a dict to which tags of other kinds (text, histograms, ...) are
     added as :class:`Other` entries.
+    sources: a list to which ``(path, number of scalars read)`` is appended
+    for each file.
     """
     series = {}
     for path in run.files:
         damage = []
+        count = 0
         try:
             with open(path, "rb") as f:
-                read_scalars(
+                count = read_scalars(
                     f, series, keep_tag=keep_tag, keep_duplicates=keep_duplicates, damage=damage, others=others
                 )
                 size = f.tell()
@@ -127,6 +130,8 @@ def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others
             elif damage == [(0, LENGTH_CRC, size)]:
                 damage = [Damage(0, NO_RECORDS, size)]
         _report(path, damage, problems)
+        if sources is not None:
+            sources.append((path, count))
     if keep_duplicates:
         series = {tag: sort_series(s) for tag, s in series.items()}
     return dict(sorted(series.items()))

@@ -93,6 +93,8 @@ def sort_series(s):
 def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=None, others=None):
     """Read the scalars of one open event *file* into *series* (a dict tag -> Series).
 
+    Returns the number of scalar points read (before the resume rule).
+
     keep_tag: a function of a tag (str) returning whether to keep it; None keeps all.
     keep_duplicates: keep every point instead of applying the resume rule.
     damage: a list to which :class:`modagg.records.Damage` entries are appended.
@@ -110,6 +112,7 @@ def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=N
     # record and found the value at that place.
     known = {}
     unpack_float, unpack_double = _unpack_float, _unpack_double  # locals: this is the hot loop
+    fast = general = 0
     for offset, data in read_records(file, damage):
         try:
             if data[0] != 0x09:  # wall_time first
@@ -131,18 +134,21 @@ def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=N
             at = j + 1 if data[j] == _SIMPLE_VALUE else j + 6
             target = known[data[i:at] + data[at + 4 :]]
         except (IndexError, KeyError):
-            if _general(offset, data, series, names, known, keep_tag, keep_duplicates, damage, others):
+            added, widened = _general(offset, data, series, names, known, keep_tag, keep_duplicates, damage, others)
+            general += added
+            if widened:
                 known.clear()  # a Series was replaced
             continue
         if target is None:
             continue
+        fast += 1
         steps = target.steps
         if steps and step <= steps[-1] and not keep_duplicates:
             _drop_from(target, step)
         steps.append(step)
         target.values.append(unpack_float(data, at)[0])
         target.wall_times.append(unpack_double(data, 1)[0])
-    return series
+    return fast + general
 
 
 def _value_at(data, i):
@@ -157,14 +163,18 @@ def _name_if_kept(tag, keep_tag):
 
 
 def _general(offset, data, series, names, known, keep_tag, keep_duplicates, damage, others):
-    """Decode one record with protobuf and add what it holds; True if a Series was replaced."""
+    """Decode one record with protobuf and add what it holds.
+
+    Returns (number of scalars added, whether a Series was replaced).
+    """
     event = parse_event(data)
     if event is None:
         damage.append(Damage(offset, NOT_AN_EVENT, len(data)))
-        return False
+        return 0, False
     if event.WhichOneof("what") != "summary":
-        return False
+        return 0, False
     widened = False
+    added = 0
     values = event.summary.value
     scalar = name = None
     for value in values:
@@ -181,9 +191,10 @@ def _general(offset, data, series, names, known, keep_tag, keep_duplicates, dama
             continue
         number, typecode = scalar
         widened |= _append(series, name, event.step, number, typecode, event.wall_time, keep_duplicates)
+        added += 1
     if len(values) == 1 and scalar is not None and scalar[1] == "f" and len(known) < _MAX_KNOWN:
         _learn(data, scalar[0], series.get(name) if name is not None else None, known)
-    return widened
+    return added, widened
 
 
 def _learn(data, number, target, known):

@@ -180,7 +180,10 @@ def test_python_dash_m_and_console_script_agree(example, tmp_path):
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
-def test_jobs_give_identical_output(example, tmp_path):
+def test_jobs_give_identical_output(example, tmp_path, monkeypatch):
+    from modagg import export as exporting
+
+    monkeypatch.setattr(exporting, "SMALL", 0)  # use worker processes even for this little data
     for extra in range(3):
         folder = example / f"more/run{extra}"
         os.makedirs(folder)
