@@ -234,6 +234,11 @@ def _kinds(args):
     return tuple(kinds)
 
 
+def _check_sep(parser, sep):
+    if len(sep) != 1 or sep.isalnum() or sep in ".+-\"\r\n":
+        parser.error(f"--sep takes one character that cannot be part of a number, e.g. --sep ';' (got {sep!r})")
+
+
 def _check_tags(parser, patterns):
     import re
 
@@ -321,7 +326,7 @@ def _warner(args):
     from .reader import TRUNCATED
 
     def warn(problems):
-        shown = [p for p in problems if p.problem != TRUNCATED or args.verbose]
+        shown = [p for p in problems if p.problem != TRUNCATED or getattr(args, "verbose", False)]
         for line, found in zip(describe(shown), _by_file(shown).values()):
             label = "note" if all(p.problem == TRUNCATED for p in found) else "warning"
             print(f"{label}: {line}", file=sys.stderr)
@@ -336,8 +341,7 @@ def _export(parser, args, path):
         parser.error("--keep-duplicates needs the standard form: a cell of the wide form holds one value")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    if len(args.sep) != 1:
-        parser.error("--sep takes one character, e.g. --sep ';'")
+    _check_sep(parser, args.sep)
     options = exporting.Options(
         wide=args.wide,
         kinds=_kinds(args),
@@ -402,11 +406,6 @@ def _report_export(args, result):
     if damaged and not quiet:
         print(f"warning: {damage_total(damaged)}; everything intact was exported", file=sys.stderr)
     if not result.values:
-        if result.output != "-":
-            try:
-                os.unlink(result.output)
-            except OSError:
-                pass
         _error(f"nothing to export: no scalars found under {args.models_path or args.path[-1]}" + _why_nothing(result))
         return EXIT_FAILED
     if not quiet:
@@ -448,11 +447,9 @@ def _why_nothing(result):
 def _summary(parser, args, path):
     from . import report
     from .progress import progress_for
-    from .reader import is_damage
     from .summary import summarize
 
-    if len(args.sep) != 1:
-        parser.error("--sep takes one character, e.g. --sep ';'")
+    _check_sep(parser, args.sep)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     if not os.path.exists(path):
@@ -476,9 +473,7 @@ def _summary(parser, args, path):
         if progress:
             progress.clear()
     if not args.quiet:
-        for line, found in zip(describe(result.problems), _by_file(result.problems).values()):
-            if any(is_damage(p) or not p.problem.startswith("file ends") for p in found):
-                print(f"warning: {line}", file=sys.stderr)
+        _warner(args)(result.problems)
     if not result.runs:
         _error(f"no runs under {path}: no files named *tfevents* (or none match --runs)")
         return EXIT_FAILED
@@ -539,8 +534,7 @@ def _show(args, path):
         for tag, kind, count, first, last in sorted(rows):
             steps = f"step {first}" if first == last else f"steps {first}..{last}"
             print(f"  {tag:<{width}}  {kind:<9} {count:>7,} point{'s' if count != 1 else ' '}  {steps}")
-    for line in describe(problems):
-        print(f"warning: {line}", file=sys.stderr)
+    _warner(args)(problems)
     return EXIT_OK
 
 

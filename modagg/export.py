@@ -13,11 +13,11 @@ folder and renamed once complete: it is whole or absent.
 """
 
 import fnmatch
-import marshal
+import math
 import os
 import re
-import sys
 import tempfile
+from bisect import bisect_left, bisect_right
 from collections import namedtuple
 
 from .csvtext import number_texts, quote
@@ -27,7 +27,7 @@ from .workers import ordered_map
 
 __all__ = ["Options", "Result", "export", "default_output_name", "KINDS", "select_runs", "tag_filter", "write_atomically"]
 
-# The original tool's tag kinds: option letter -> (name suffix, text a tag contains)
+# The original tool's kinds of tags (-et, -ev, -em): kind -> the text such a tag contains
 KINDS = {"train": "Train", "validators": "Validators", "monitors": "Monitors"}
 
 Options = namedtuple(
@@ -103,13 +103,19 @@ def select_runs(runs, patterns):
     return [run for run in runs if any(fnmatch.fnmatchcase(run.name, p) for p in patterns)]
 
 
-RunRows = namedtuple("RunRows", "tags counts wide long problems others")
+RunRows = namedtuple("RunRows", "tags counts long wide problems others")
+RunRows.__doc__ = """What reading one run gave: its tags, their numbers of points,
+the paths of spool files holding its standard-form rows (None when they went
+straight to the output) and its wide-form rows (None unless wide), the
+problems met and the {tag: kind} of its other data."""
+
+_CHUNK = 1 << 16  # rows formatted at a time: memory stays small however long a series is
 
 
-def _read(run, options, label):
-    """Read one run: its rows ready to write, each starting with the cells *label*.
+def _read(run, options, label, spool, out=None):
+    """Read one run and write its rows: into *out* if given, else into files in the folder *spool*.
 
-    Runs in worker processes too.
+    Each row starts with the cells *label*. Runs in worker processes too.
     """
     problems, others = [], {}
     series = read_run(
@@ -119,38 +125,62 @@ def _read(run, options, label):
         problems=problems,
         others=others,
     )
+    long = wide = None
+    if options.wide:
+        wide = _spooled(spool, lambda f: _wide_rows(series, options.sep, f))
+    if options.wide and options.pivot_strict or not options.wide and out is None:
+        long = _spooled(spool, lambda f: _long_rows(label, series, options.sep, f))
+    elif not options.wide:
+        _long_rows(label, series, options.sep, out)
     kinds = {tag: other.kind for tag, other in others.items()}
-    counts = [len(s.steps) for s in series.values()]
-    wide = _wide_rows(series) if options.wide else None
-    long = _long_text(label, series, options.sep) if not options.wide or options.pivot_strict else None
-    return RunRows(list(series), counts, wide, long, problems, kinds)
+    return RunRows(list(series), [len(s.steps) for s in series.values()], long, wide, problems, kinds)
 
 
-def _long_text(label, series, sep):
-    """The standard-form rows of one run, as text; *label* the cells before the tag."""
-    lines = []
+def _spooled(folder, write):
+    """Call write(file) on a new text file in *folder*; return its path."""
+    handle, path = tempfile.mkstemp(suffix=".csv", dir=folder)
+    with open(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
+        write(f)
+    return path
+
+
+def _long_rows(label, series, sep, out):
+    """Write the standard-form rows of one run; *label* the cells before the tag."""
     for tag, s in series.items():
         prefix = quote([*label, tag, ""], sep)
-        lines += [
-            f"{prefix}{step}{sep}{text}{sep}{wall_time!r}\n"
-            for step, text, wall_time in zip(s.steps, number_texts(s.values), s.wall_times)
-        ]
-    return "".join(lines)
+        for start in range(0, len(s.steps), _CHUNK):
+            end = start + _CHUNK
+            texts = number_texts(s.values[start:end])
+            out.write(
+                "".join(
+                    [
+                        f"{prefix}{step}{sep}{text}{sep}{wall_time!r}\n"
+                        for step, text, wall_time in zip(s.steps[start:end], texts, s.wall_times[start:end])
+                    ]
+                )
+            )
 
 
-def _wide_rows(series):
-    """The wide-form rows of one run: sorted [step, wall_time, cell...] lists, cells by tag order."""
-    rows = {}
-    width = len(series)
-    for column, s in enumerate(series.values(), start=2):
-        for step, text, wall_time in zip(s.steps, number_texts(s.values), s.wall_times):
-            row = rows.get(step)
-            if row is None:
-                row = rows[step] = [step, wall_time] + [""] * width
-            elif wall_time < row[1]:
-                row[1] = wall_time
-            row[column] = text
-    return [rows[step] for step in sorted(rows)]
+def _wide_rows(series, sep, out):
+    """Write the wide-form rows of one run as ``step,wall_time,cell...`` lines, one cell per tag of the run.
+
+    Rows are made a chunk of steps at a time, from the sorted union of the
+    tags' steps (each series is in step order).
+    """
+    steps = sorted(set().union(*(s.steps for s in series.values())))
+    columns = list(series.values())
+    for start in range(0, len(steps), _CHUNK):
+        chunk = steps[start : start + _CHUNK]
+        first, last = chunk[0], chunk[-1]
+        rows = {step: [step, math.inf] + [""] * len(columns) for step in chunk}
+        for column, s in enumerate(columns, start=2):
+            lo, hi = bisect_left(s.steps, first), bisect_right(s.steps, last)
+            for step, text, wall_time in zip(s.steps[lo:hi], number_texts(s.values[lo:hi]), s.wall_times[lo:hi]):
+                row = rows[step]
+                row[column] = text
+                if wall_time < row[1]:
+                    row[1] = wall_time
+        out.write("".join([f"{row[0]}{sep}{row[1]!r}{sep}{sep.join(row[2:])}\n" for row in rows.values()]))
 
 
 SMALL = 4 << 20  # bytes of event files below which one process is faster than workers
@@ -168,10 +198,14 @@ def total_size(runs):
     return total
 
 
-def _results(runs, labels, options, progress):
-    """Yield (run, RunRows) in run order, reading with options.jobs processes."""
+def _results(runs, labels, options, progress, spool, out):
+    """Yield (run, RunRows) in run order, reading with options.jobs processes.
+
+    With one process the standard-form rows go straight into *out*.
+    """
     jobs = options.jobs if total_size(runs) >= SMALL else 1  # starting workers costs ~0.1 s
-    results = ordered_map(_read, [(run, options, labels[run.name]) for run in runs], jobs)
+    direct = out if jobs == 1 else None
+    results = ordered_map(_read, [(run, options, labels[run.name], spool, direct) for run in runs], jobs)
     for i, run in enumerate(runs):
         if progress:
             progress(i, len(runs), run.name)
@@ -203,26 +237,37 @@ def export(path, output=None, options=Options(), progress=None, warn=None):
     if output is None:
         output = default_output_name(path, options)
     if hasattr(output, "write"):
-        result = _write(output, runs, keys, labels, options, progress, warn, problems)
+        result = _write(output, runs, keys, labels, options, progress, warn, problems, None)
         return result._replace(output="-")
-    result = write_atomically(output, lambda f: _write(f, runs, keys, labels, options, progress, warn, problems))
+    scratch = os.path.dirname(os.path.abspath(output))  # spool beside the output: /tmp may be small
+    result = write_atomically(
+        output,
+        lambda f: _write(f, runs, keys, labels, options, progress, warn, problems, scratch),
+        keep=lambda result: result.values > 0,  # nothing to export: leave no file, and any old one alone
+    )
     return result._replace(output=output)
 
 
-def write_atomically(path, write):
+def write_atomically(path, write, keep=None):
     """Call write(file) on a temporary file beside *path*, then rename it to *path*.
 
     The file at *path* is thus whole or absent: on any error or interrupt
-    the temporary file is removed and the error raised. Returns what write returns.
+    the temporary file is removed and the error raised. When keep(result)
+    is false, the temporary file is removed and *path* left as it was.
+    Returns what write returns.
     """
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".modagg-", suffix=".tmp", dir=folder)
     try:
         with open(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
             result = write(f)
-        os.replace(temporary, path)
+        if keep is None or keep(result):
+            os.replace(temporary, path)
+        else:
+            os.unlink(temporary)
     except BaseException:
-        os.unlink(temporary)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
         raise
     return result
 
@@ -246,19 +291,19 @@ def _labels(path, runs, options, problems, warn):
     return columns, labels
 
 
-def _write(out, runs, keys, labels, options, progress, warn, problems):
-    """Write the CSV of *runs* to the text file *out*."""
+def _write(out, runs, keys, labels, options, progress, warn, problems, scratch):
+    """Write the CSV of *runs* to the text file *out*, spooling in a folder made in *scratch*."""
     tags, others = set(), {}
     values = 0
     exported_runs = []
     wide = options.wide
-    spool = tempfile.TemporaryFile() if wide else None
+    spooled = []  # (label, tags, long path, wide path) of each run, for the wide form
     long_header = quote(["run", *keys, "tag", "step", "value", "wall_time"], options.sep) + "\n"
     if not wide:
         out.write(long_header)
     step_counts = set()
-    try:
-        for run, rows in _results(runs, labels, options, progress):
+    with tempfile.TemporaryDirectory(prefix=".modagg-", dir=scratch) as spool:
+        for run, rows in _results(runs, labels, options, progress, spool, out):
             problems.extend(rows.problems)
             if options.strict:
                 for problem in rows.problems:
@@ -267,52 +312,58 @@ def _write(out, runs, keys, labels, options, progress, warn, problems):
             if warn and rows.problems:
                 warn(rows.problems)
             others.update(rows.others)
-            if not rows.tags:
-                continue
-            exported_runs.append(run.name)
-            tags.update(rows.tags)
-            values += sum(rows.counts)
-            step_counts.update(rows.counts)
+            if rows.tags:
+                exported_runs.append(run.name)
+                tags.update(rows.tags)
+                values += sum(rows.counts)
+                step_counts.update(rows.counts)
             if wide:
-                marshal.dump((labels[run.name], rows.tags, rows.wide, rows.long), spool)
-            else:
-                out.write(rows.long)
+                spooled.append((labels[run.name], rows.tags, rows.long, rows.wide))
+            elif rows.long:
+                _copy(rows.long, out)
         note = None
         if wide and options.pivot_strict and len(step_counts) > 1:
             note = "tags have different numbers of steps, so the standard form was written (--pivot-strict)"
             wide = False
             out.write(long_header)
-            for label, run_tags, wide_rows, long_text in _spooled(spool):
-                out.write(long_text)
+            for _, _, long, _ in spooled:
+                _copy(long, out)
         if wide:
-            _unspool_wide(spool, out, keys, sorted(tags), options.sep)
-    finally:
-        if spool:
-            spool.close()
+            _write_wide(spooled, out, keys, sorted(tags), options.sep)
     missing = [k for k in options.kinds if not any(KINDS[k] in tag for tag in tags)]
     return Result(values, sorted(tags), exported_runs, None, problems, others, wide, missing, note)
 
 
-def _spooled(spool):
-    spool.seek(0)
-    while True:
-        try:
-            yield marshal.load(spool)
-        except EOFError:
-            return
+def _copy(path, out, prefix=""):
+    """Write the lines of the spool file *path* to *out*, each after *prefix*; remove the file."""
+    with open(path, encoding="utf-8", newline="") as f:
+        if prefix:
+            for line in f:
+                out.write(prefix + line)
+        else:
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    break
+                out.write(block)
+    os.unlink(path)
 
 
-def _unspool_wide(spool, out, keys, tags, sep):
+def _write_wide(spooled, out, keys, tags, sep):
+    """Write the wide form: the spooled rows of each run, their cells moved to the columns of all tags."""
     out.write(quote(["run", *keys, "step", "wall_time", *tags], sep) + "\n")
     index = {tag: i for i, tag in enumerate(tags)}
-    width = len(tags)
-    for label, run_tags, rows, _ in _spooled(spool):
+    for label, run_tags, _, path in spooled:
         prefix = quote([*label, ""], sep)
+        if run_tags == tags:
+            _copy(path, out, prefix)
+            continue
         columns = [index[tag] for tag in run_tags]
-        lines = []
-        for row in rows:
-            cells = [""] * width
-            for column, text in zip(columns, row[2:]):
-                cells[column] = text
-            lines.append(f"{prefix}{row[0]}{sep}{row[1]!r}{sep}{sep.join(cells)}\n")
-        out.write("".join(lines))
+        with open(path, encoding="utf-8", newline="") as f:
+            for line in f:
+                step, wall_time, *found = line[:-1].split(sep)
+                cells = [""] * len(tags)
+                for column, text in zip(columns, found):
+                    cells[column] = text
+                out.write(f"{prefix}{step}{sep}{wall_time}{sep}{sep.join(cells)}\n")
+        os.unlink(path)

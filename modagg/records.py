@@ -30,6 +30,10 @@ decides, at each position, which of these states it is in:
     position where a header and its data both pass their CRCs, and resumes
     there: ``LENGTH_CRC``, with the number of bytes skipped.
 
+A record whose payload is exactly 8 bytes is, with its CRC, byte for byte a
+valid header; after damage the framing cannot tell the two apart. Events
+are never that short (a wall time alone takes 9 bytes).
+
 The file is read in blocks, so memory stays bounded by the block size and
 the largest record, whatever the size of the file.
 """
@@ -55,11 +59,10 @@ Damage = namedtuple("Damage", "offset problem skipped")
 Damage.__doc__ = """Something wrong found in a file.
 
 offset: byte offset of the first byte that could not be read as a record.
-problem: TRUNCATED, DATA_CRC or LENGTH_CRC.
+problem: TRUNCATED, DATA_CRC, LENGTH_CRC or BAD_LENGTH.
 skipped: number of bytes passed over from there.
 """
 
-_unpack_header = struct.Struct("<QI").unpack_from
 _unpack_u32 = struct.Struct("<I").unpack_from
 _unpack_u64 = struct.Struct("<Q").unpack_from
 

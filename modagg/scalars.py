@@ -22,7 +22,7 @@ from array import array
 from bisect import bisect_left
 from collections import namedtuple
 
-from .events import SCALAR, decode_tag, kind_of, parse_event, scalar_of
+from .events import decode_tag, kind_of, parse_event, scalar_of
 from .records import Damage, read_records
 
 __all__ = ["Series", "Other", "read_scalars", "new_series", "sort_series"]
@@ -198,8 +198,14 @@ def _general(offset, data, series, names, known, keep_tag, keep_duplicates, dama
 
 
 def _learn(data, number, target, known):
-    """Let the fast path read records shaped like *data*, a single float32 *number*, into *target*."""
+    """Let the fast path read records shaped like *data*, a single float32 *number*, into *target*.
+
+    Only an event laid out as the fast path reads it qualifies: wall_time
+    first, then the step (if any), then the summary to the end.
+    """
     try:
+        if data[0] != 0x09:
+            return
         i = 9
         if data[9] == 0x10:
             i = 10
@@ -209,7 +215,9 @@ def _learn(data, number, target, known):
         at = _value_at(data, i)
     except IndexError:
         return
-    if at + 4 > len(data) or not (data[at - 1] == _SIMPLE_VALUE or data[at - 6 : at] == _FLOAT_TENSOR):
+    if data[i] != 0x2A or at + 4 > len(data):
+        return
+    if not (data[at - 1] == _SIMPLE_VALUE or data[at - 6 : at] == _FLOAT_TENSOR):
         return
     found = _unpack_float(data, at)[0]
     if found == number or (found != found and number != number):

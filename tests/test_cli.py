@@ -230,6 +230,9 @@ def test_nothing_to_export_is_exit_1(tmp_path, capsys):
     assert code == 1
     assert "nothing to export" in err
     assert os.listdir(tmp_path / "empty") == []
+    (tmp_path / "old.csv").write_text("an earlier export\n")
+    code, _, err = run_cli("export", tmp_path / "empty", "-o", tmp_path / "old.csv", capsys=capsys)
+    assert code == 1 and (tmp_path / "old.csv").read_text() == "an earlier export\n"
 
 
 @pytest.mark.references
@@ -248,3 +251,42 @@ def test_unwritable_output_folder(example, tmp_path, capsys):
     code, _, err = run_cli("export", example, "-o", tmp_path / "no" / "such" / "x.csv", capsys=capsys)
     assert code == 1
     assert err.startswith("modagg: error: cannot write") and err.count("\n") == 1
+
+
+class FakeTerminal:
+    def __init__(self, tty):
+        self.tty = tty
+        self.text = ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_only_on_a_terminal():
+    from modagg.progress import progress_for
+
+    assert progress_for(FakeTerminal(False)) is None
+    assert progress_for(FakeTerminal(True), quiet=True) is None
+    terminal = FakeTerminal(True)
+    progress = progress_for(terminal)
+    progress(0, 3, "lr=0.1")
+    assert "reading run 1/3: lr=0.1" in terminal.text
+    progress.clear()
+    assert terminal.text.endswith("\r")
+
+
+def test_export_progress_is_cleared_before_the_summary_line(example, tmp_path, monkeypatch, capsys):
+    import sys
+
+    terminal = FakeTerminal(True)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert run_cli("export", example, "-o", tmp_path / "x.csv") == 0
+    assert "reading run 1/2" in terminal.text
+    last = terminal.text.split("\r")[-1]
+    assert last.startswith("exported 144 values")

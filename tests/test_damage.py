@@ -179,13 +179,10 @@ def test_interrupt_leaves_no_file(example, capsys, monkeypatch):
 
 
 def test_disk_full_leaves_no_file(example, capsys, monkeypatch):
-    real_long_text = exporting._long_text
-
     def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(exporting, "_long_text", lambda *a: real_long_text(*a) + "x" * 10)
-    monkeypatch.setattr(exporting, "_unspool_wide", full)
+    monkeypatch.setattr(exporting, "_write_wide", full)
     code, _, err = run_cli("export", example, "--export_pivot", "-j", "1", capsys=capsys)
     assert code == 1
     assert err.startswith("modagg: error: cannot write") and "No space left on device" in err
