@@ -4,13 +4,14 @@ Numbers are written so that reading them back gives the same value: a
 float32 the same 32 bits, a double the same double, an integer the same
 integer. Among the texts that do so, a short one is chosen (``0.001``, not
 ``0.0010000000474974513``): for doubles the shortest (``repr``), for float32
-the shortest but in rare cases (see :func:`float32_text`). NaN and
+the shortest but in rare cases (see :func:`number_texts`). NaN and
 infinities are ``nan``, ``inf`` and ``-inf``.
 """
 
 import csv
 import io
 import struct
+from array import array
 
 __all__ = ["number_texts", "float32_text", "quote"]
 
@@ -18,32 +19,15 @@ _pack_float = struct.Struct("<f").pack
 
 
 def float32_text(value):
-    """Return a short text that reads back as the float32 *value*.
-
-    Seven significant digits, else eight, else nine (nine always suffice).
-    The nearest 7-digit decimal reads back whenever any decimal of 7 or
-    fewer digits does, and %g drops trailing zeros, so this is the shortest
-    text but for rare values with a large leading digit, where one fewer
-    digit would also do (0.05% of random floats). Subnormal values, which
-    hold fewer digits, are given the shortest text by trying each count.
-    """
-    raw = _pack_float(value)
-    if 0 < abs(value) < _SMALLEST_NORMAL:
-        return _subnormal_text(value, raw)
-    text = "%.7g" % value
-    if _pack_float(float(text)) == raw:
-        return text
-    text = "%.8g" % value
-    if _pack_float(float(text)) == raw:
-        return text
-    return "%.9g" % value
+    """Return a short text that reads back as the float32 *value* (see number_texts)."""
+    return number_texts(array("f", [value]))[0]
 
 
 _SMALLEST_NORMAL = 2.0**-126
 
 
 def _subnormal_text(value, raw):
-    """Subnormal floats have fewer digits of precision: try every count."""
+    """Subnormal floats hold fewer digits: try every count."""
     for digits in range(1, 10):
         text = "%.*g" % (digits, value)
         if _pack_float(float(text)) == raw:
@@ -52,12 +36,19 @@ def _subnormal_text(value, raw):
 
 
 def number_texts(values):
-    """Return the CSV texts of an array of values, by its typecode."""
+    """Return the CSV texts of an array of values, by its typecode.
+
+    A float32 gets seven significant digits, else eight, else nine (nine
+    always suffice). The nearest 7-digit decimal reads back whenever any
+    decimal of 7 or fewer digits does, and %g drops trailing zeros, so this
+    is the shortest text but for rare values with a large leading digit,
+    where one digit fewer would also do (about 1 in 2,000 random floats).
+    Subnormal values, which hold fewer digits, try every count.
+    """
     if values.typecode == "f":
-        # float32_text, inline: a call per value costs a tenth of the work
         pack = _pack_float
         texts = []
-        for value in values:
+        for value in values:  # the hot loop of every export: no call per value
             raw = pack(value)
             text = "%.7g" % value
             if pack(float(text)) != raw:

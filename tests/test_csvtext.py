@@ -28,7 +28,6 @@ def test_float32_texts_read_back_exactly():
     values.extend([float("inf"), float("-inf"), 1e-40, -3e-44])
     for value, text in zip(values, number_texts(values)):
         assert struct.pack("<f", float(text)) == struct.pack("<f", value)
-        assert text == float32_text(value)
         assert len(text.split("e")[0].lstrip("-").replace(".", "").lstrip("0")) <= 9
 
 
