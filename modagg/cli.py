@@ -322,10 +322,13 @@ def _by_file(problems):
     return by_file
 
 
-def _warner(args):
+def _warner(args, progress=None):
+    """A function printing one line per file with problems (clearing the progress line first)."""
     from .reader import TRUNCATED
 
     def warn(problems):
+        if progress:
+            progress.clear()
         shown = [p for p in problems if p.problem != TRUNCATED or getattr(args, "verbose", False)]
         for line, found in zip(describe(shown), _by_file(shown).values()):
             label = "note" if all(p.problem == TRUNCATED for p in found) else "warning"
@@ -365,14 +368,7 @@ def _export(parser, args, path):
     from .progress import progress_for
 
     progress = progress_for(sys.stderr, args.quiet)
-    warn = None if args.quiet else _warner(args)
-    if warn and progress:
-        plain_warn = warn
-
-        def warn(problems):
-            progress.clear()
-            plain_warn(problems)
-
+    warn = None if args.quiet else _warner(args, progress)
     try:
         result = exporting.export(path, output, options, progress=progress, warn=warn)
     except exporting.DamageError as failure:
@@ -390,10 +386,10 @@ def _export(parser, args, path):
             progress.clear()
     if output is sys.stdout:
         sys.stdout.flush()
-    return _report_export(args, result)
+    return _report_export(args, path, result)
 
 
-def _report_export(args, result):
+def _report_export(args, path, result):
     from .reader import is_damage
 
     quiet = args.quiet
@@ -406,7 +402,7 @@ def _report_export(args, result):
     if damaged and not quiet:
         print(f"warning: {damage_total(damaged)}; everything intact was exported", file=sys.stderr)
     if not result.values:
-        _error(f"nothing to export: no scalars found under {args.models_path or args.path[-1]}" + _why_nothing(result))
+        _error(f"nothing to export: no scalars found under {path}" + _why_nothing(result))
         return EXIT_FAILED
     if not quiet:
         form = "wide " if result.wide else ""
