@@ -23,7 +23,10 @@ examples:
   modagg export multirun/ --export_pivot   wide form: one row per run and step, one column per tag
   modagg export multirun/ -ev -o val.csv   only Validators/ tags, into val.csv
   modagg export outputs/ -o - | head       to standard output
+  modagg export multirun/ --hparams        one column per Hydra override (from .hydra/overrides.yaml)
   modagg show multirun/                    which runs and tags there are
+  modagg summary multirun/ --sort Validators/val/l2_relative_error_u
+                                           one row per run: overrides, last and best values
   modagg export tensors -mp outputs/       the original tool's command line, still accepted
 
 exit codes: 0 done, 1 nothing exported or (--strict) damaged data, 2 bad usage
@@ -61,6 +64,12 @@ examples:
   modagg summary multirun/
   modagg summary multirun/ --sort Validators/val/l2_relative_error_u
   modagg summary multirun/ --format json -o summary.json"""
+
+
+def _wrap(text):
+    import textwrap
+
+    return textwrap.fill(text, 79)
 
 
 def _add_path(parser):
@@ -119,9 +128,11 @@ def build_parser():
     export = commands.add_parser(
         "export",
         help="write the scalars of every run to one CSV file",
-        description="Write the scalars of every run under PATH to one CSV file: columns "
-        "run,tag,step,value,wall_time (sorted by run, tag, step), or with --export_pivot "
-        "run,step,wall_time,<one column per tag>.",
+        description=_wrap(
+            "Write the scalars of every run under PATH to one CSV file: columns "
+            "run,tag,step,value,wall_time (sorted by run, tag, step), or with --export_pivot "
+            "run,step,wall_time,<one column per tag>."
+        ),
         epilog=EXPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -180,9 +191,11 @@ def build_parser():
     summary = commands.add_parser(
         "summary",
         help="compare runs: one row per run with its overrides and the last and best values of key tags",
-        description="One row per run under PATH: its Hydra overrides (one column per key), how long it ran, "
-        "whether it was resumed, and per chosen tag the last value, the minimum and the step where it "
-        "occurred, the last step and the number of points.",
+        description=_wrap(
+            "One row per run under PATH: its Hydra overrides (one column per key), how long it ran, "
+            "whether it was resumed, and per chosen tag the last value, the minimum and the step where it "
+            "occurred, the last step and the number of points."
+        ),
         epilog=SUMMARY_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
