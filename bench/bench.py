@@ -17,7 +17,6 @@ This is not a test: nothing here asserts a time.
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys

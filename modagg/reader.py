@@ -37,6 +37,11 @@ __all__ = [
     "iter_events",
     "iter_scalars",
     "is_damage",
+    "TRUNCATED",
+    "DATA_CRC",
+    "LENGTH_CRC",
+    "BAD_LENGTH",
+    "NOT_AN_EVENT",
 ]
 
 Scalar = namedtuple("Scalar", "tag step value wall_time")

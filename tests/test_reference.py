@@ -1,7 +1,6 @@
 """Files written by real writers, read by modagg and by TensorBoard's own reader: the same values."""
 
 import math
-import os
 
 import numpy as np
 import pytest
