@@ -128,7 +128,7 @@ def _read(run, options, label, spool, out=None):
     long = wide = None
     if options.wide:
         wide = _spooled(spool, lambda f: _wide_rows(series, options.sep, f))
-    if options.wide and options.pivot_strict or not options.wide and out is None:
+    if (options.wide and options.pivot_strict) or (not options.wide and out is None):
         long = _spooled(spool, lambda f: _long_rows(label, series, options.sep, f))
     elif not options.wide:
         _long_rows(label, series, options.sep, out)

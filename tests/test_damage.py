@@ -31,10 +31,9 @@ def scalar_records(path):
     return found
 
 
-def rows_without(example, tmp_path, drop):
-    """TensorBoard's rows of the undamaged example, less the points at the given (tag, step)s."""
-    rows = long_rows(read_experiment(example))
-    return [[r[0], r[1], str(r[2])] for r in rows if (r[0], r[1], str(r[2])) not in drop]
+def reference_rows(example):
+    """TensorBoard's (run, tag, step) rows of the undamaged example."""
+    return [[r[0], r[1], str(r[2])] for r in long_rows(read_experiment(example))]
 
 
 def export(example, tmp_path, *args, capsys):
@@ -60,32 +59,29 @@ def steps_of(path, tag=b"Train/loss_u"):
 
 
 @pytest.mark.references
-def test_flipped_data_byte_loses_one_record_and_warns(example, tmp_path, capsys):
-    expected_all = rows_without(example, tmp_path, set())
+@pytest.mark.parametrize(
+    "where, record, warning, total",
+    [
+        ("data", 5, "data CRC mismatch, 1 record skipped", "1 damaged record skipped"),
+        ("length", 3, "length CRC mismatch, {size} bytes skipped to the next intact record", "{size} unreadable bytes skipped"),
+    ],
+)
+def test_damaged_record_is_the_only_loss(example, tmp_path, capsys, where, record, warning, total):
+    expected = reference_rows(example)
     path = event_file(example)
-    offset, length = scalar_records(path)[5]
-    step = steps_of(path)[5]
-    damage(path, offset + 12 + length // 2, flip=0x40)
+    offset, length = scalar_records(path)[record]
+    step = steps_of(path)[record]
+    damage(path, offset + 12 + length // 2 if where == "data" else offset + 3, flip=0x40)
     code, err, rows = export(example, tmp_path, capsys=capsys)
     assert code == 0
-    assert [r[:3] for r in rows] == [r for r in expected_all if r != [RUN, "Train/loss_u", str(step)]]
-    assert len(rows) == len(expected_all) - 1
-    lines = err.splitlines()
-    assert lines[0] == f"warning: {path} at byte {offset:,}: data CRC mismatch, 1 record skipped"
-    assert lines[1] == "warning: damage in 1 file: 1 damaged record skipped; everything intact was exported"
-
-
-@pytest.mark.references
-def test_damaged_length_resyncs(example, tmp_path, capsys):
-    expected_all = rows_without(example, tmp_path, set())
-    path = event_file(example)
-    offset, length = scalar_records(path)[3]
-    step = steps_of(path)[3]
-    damage(path, offset + 3, flip=0x10)
-    code, err, rows = export(example, tmp_path, capsys=capsys)
-    assert code == 0
-    assert [r[:3] for r in rows] == [r for r in expected_all if r != [RUN, "Train/loss_u", str(step)]]
-    assert f"{path} at byte {offset:,}: length CRC mismatch, {16 + length} bytes skipped" in err
+    assert [r[:3] for r in rows] == [r for r in expected if r != [RUN, "Train/loss_u", str(step)]]
+    assert len(rows) == len(expected) - 1
+    size = 16 + length
+    assert err.splitlines() == [
+        f"warning: {path} at byte {offset:,}: {warning.format(size=size)}",
+        f"warning: damage in 1 file: {total.format(size=size)}; everything intact was exported",
+        f"exported {len(rows)} values of 6 tags from 2 runs to {tmp_path / 'out.csv'}",
+    ]
 
 
 def test_absurd_length_is_never_read(example, tmp_path, capsys):
@@ -102,7 +98,7 @@ def test_absurd_length_is_never_read(example, tmp_path, capsys):
 
 @pytest.mark.references
 def test_inserted_and_deleted_bytes(example, tmp_path, capsys):
-    expected_all = rows_without(example, tmp_path, set())
+    expected_all = reference_rows(example)
     path = event_file(example)
     records = scalar_records(path)
     steps = steps_of(path)
