@@ -129,34 +129,40 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
         damage = []
     window = _Window(file, block_size)
     lengths = {}  # header bytes -> length, for headers whose CRC matched: records share a few
+    unpack_u32 = _unpack_u32  # a local: this is the hot loop
     buf, base, pos = window.buf, window.base, 0  # the next record starts at file offset base + pos
+    size = len(buf)
     while True:
-        if pos + HEADER_SIZE > len(buf):
+        start = pos + HEADER_SIZE  # where the data starts
+        if start > size:
             offset = base + pos
             window.forget(offset)
             complete = window.reach(offset + HEADER_SIZE)
             buf, base, pos = window.buf, window.base, 0
+            size = len(buf)
             if not complete:
                 if buf:
-                    damage.append(Damage(offset, TRUNCATED, len(buf)))
+                    damage.append(Damage(offset, TRUNCATED, size))
                 return
-        header = buf[pos : pos + HEADER_SIZE]
+            start = HEADER_SIZE
+        header = buf[pos:start]
         length = lengths.get(header)
         if length is None:
             if not _header_ok(header, 0):
                 offset = base + pos
                 resume = _next_intact(window, offset + 1)
                 buf, base = window.buf, window.base
+                size = len(buf)
                 if resume is None:
-                    resume = base + len(buf)
+                    resume = base + size
                 damage.append(Damage(offset, LENGTH_CRC, resume - offset))
                 pos = resume - base
                 continue
             length = _unpack_u64(header)[0]
             if len(lengths) < 4096:
                 lengths[header] = length
-        end = pos + HEADER_SIZE + length
-        if end + FOOTER_SIZE > len(buf):
+        end = start + length
+        if end + FOOTER_SIZE > size:
             offset = base + pos
             window.forget(offset)
             # Never read a length the file cannot hold.
@@ -167,17 +173,19 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
                 # follows: then this header was damage that passed its CRC.
                 resume = _next_intact(window, offset + 1)
                 buf, base = window.buf, window.base
+                size = len(buf)
                 if resume is None:
-                    damage.append(Damage(offset, TRUNCATED, base + len(buf) - offset))
+                    damage.append(Damage(offset, TRUNCATED, base + size - offset))
                     return
                 damage.append(Damage(offset, BAD_LENGTH, resume - offset))
                 pos = resume - base
                 continue
             buf, base, pos = window.buf, window.base, 0
-            end = HEADER_SIZE + length
-        data = buf[pos + HEADER_SIZE : end]
-        crc = crc32c(data)  # masked_crc(data), inline: this is the hot loop
-        if (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF == _unpack_u32(buf, end)[0]:
+            size = len(buf)
+            start, end = HEADER_SIZE, HEADER_SIZE + length
+        data = buf[start:end]
+        crc = crc32c(data)  # masked_crc(data), inline
+        if (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF == unpack_u32(buf, end)[0]:
             yield base + pos, data
             pos = end + FOOTER_SIZE
             continue
@@ -188,6 +196,7 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
         following = end + FOOTER_SIZE + base
         resume = _next_intact(window, offset + 1, before=following)
         buf, base = window.buf, window.base
+        size = len(buf)
         damage.append(Damage(offset, DATA_CRC, (resume or following) - offset))
         pos = (resume or following) - base
 

@@ -42,6 +42,7 @@ _SIMPLE_VALUE = 0x15  # field 2, 32-bit
 # A DT_FLOAT tensor of one float_val: field 8 (length 8) { dtype = 1, float_val packed (length 4) }.
 _FLOAT_TENSOR = b"\x42\x08\x08\x01\x2a\x04"
 _MAX_KNOWN = 100_000  # bounds the cache when a file holds very many tags
+_MISSING = object()
 
 
 def new_series(typecode="f"):
@@ -104,13 +105,16 @@ def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=N
     if damage is None:
         damage = []
     names = {}  # tag bytes -> tag str, or None when the tag is filtered out
-    # The fast path. A record holding one float32 scalar is, after its step,
-    #   summary { value { tag, simple_value or tensor { dtype, float_val }, metadata } }
-    # and those bytes are the same for every point of a tag but for the 4 of
-    # the value. `known` maps them, less the value, to the tag's Series (or
-    # None for a tag filtered out), once the general path has decoded such a
-    # record and found the value at that place.
-    known = {}
+    # The fast path. A record holding one float32 scalar is
+    #   wall_time, step, summary { value { tag, simple_value or tensor { dtype, float_val }, metadata } }
+    # and, after its step, those bytes are the same for every point of a tag
+    # but for the 4 of the value, which sit `back` bytes before the end (the
+    # same for every tag a writer writes). shapes[back] maps the bytes after
+    # the step, less the value, to the tag's Series (None for a tag filtered
+    # out), once the general path has decoded such a record and found the
+    # value at that place; `known` is the map of the distance learned last.
+    shapes = {}
+    back, known = 0, {}
     unpack_float, unpack_double = _unpack_float, _unpack_double  # locals: this is the hot loop
     fast = general = 0
     for offset, data in read_records(file, damage):
@@ -118,7 +122,7 @@ def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=N
             if data[0] != 0x09:  # wall_time first
                 raise KeyError
             b = data[9]
-            if b == 0x10:  # step, a varint of 1 to 3 bytes
+            if b == 0x10:  # step, a varint: 1 to 3 bytes here, longer ones in _find
                 b = data[10]
                 if b < 0x80:
                     step, i = b, 11
@@ -130,31 +134,106 @@ def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=N
                     raise KeyError
             else:
                 step, i = 0, 9
-            j = i + 6 + data[i + 5]  # as _value_at(data, i), inline
-            at = j + 1 if data[j] == _SIMPLE_VALUE else j + 6
+            at = len(data) - back
             target = known[data[i:at] + data[at + 4 :]]
         except (IndexError, KeyError):
-            added, widened = _general(offset, data, series, names, known, keep_tag, keep_duplicates, damage, others)
-            general += added
-            if widened:
-                known.clear()  # a Series was replaced
-            continue
+            step, at, target = _find(data, shapes)
+            if at is None:
+                added, widened, learned = _general(
+                    offset, data, series, names, shapes, keep_tag, keep_duplicates, damage, others
+                )
+                general += added
+                if widened:
+                    shapes.clear()  # a Series was replaced
+                    back, known = 0, {}
+                if learned is not None:
+                    back, known = learned, shapes[learned]
+                continue
         if target is None:
             continue
         fast += 1
-        steps = target.steps
+        s, steps, add_step, add_value, add_wall_time = target
         if steps and step <= steps[-1] and not keep_duplicates:
-            _drop_from(target, step)
-        steps.append(step)
-        target.values.append(unpack_float(data, at)[0])
-        target.wall_times.append(unpack_double(data, 1)[0])
+            _drop_from(s, step)
+        add_step(step)
+        add_value(unpack_float(data, at)[0])
+        add_wall_time(unpack_double(data, 1)[0])
     return fast + general
 
 
+def _summary_start(data):
+    """Return (step, where the summary starts) for an event laid out as the fast path reads it, else None.
+
+    That is wall_time first, then the step if any (a varint of any length).
+    """
+    if len(data) < 10 or data[0] != 0x09:
+        return None
+    if data[9] != 0x10:
+        return 0, 9
+    try:
+        step, i = _varint(data, 10)
+    except IndexError:
+        return None
+    if i > 20:  # longer than 10 bytes: not a varint protobuf reads
+        return None
+    step &= (1 << 64) - 1  # int64, two's complement
+    return step - (1 << 64) if step >= 1 << 63 else step, i
+
+
+def _find(data, shapes):
+    """The fast path's lookup for what the hot loop does not handle: long steps, other distances.
+
+    Returns (step, where the value is, target Series), or (None, None, None).
+    """
+    start = _summary_start(data)
+    if start is not None:
+        step, i = start
+        for back, known in shapes.items():
+            at = len(data) - back
+            target = known.get(data[i:at] + data[at + 4 :], _MISSING)
+            if at >= i and target is not _MISSING:
+                return step, at, target
+    return None, None, None
+
+
+def _varint(data, i):
+    """Return (value, end) of the varint at data[i] (IndexError if cut off)."""
+    value = shift = 0
+    while True:
+        b = data[i]
+        value |= (b & 0x7F) << shift
+        i += 1
+        if b < 0x80:
+            return value, i
+        shift += 7
+
+
 def _value_at(data, i):
-    """Where a single float32 value would be, if the summary starts at data[i]."""
-    j = i + 6 + data[i + 5]  # end of the tag: summary, value and tag each have a 1-byte length
-    return j + 1 if data[j] == _SIMPLE_VALUE else j + 6  # simple_value, or a tensor's packed float
+    """Where a single float32 value is, if the summary starting at data[i] holds one, else None.
+
+    The summary must be ``summary { value { tag, simple_value } }`` or
+    ``summary { value { tag, tensor { dtype: DT_FLOAT, float_val }, ... } }``.
+    """
+    try:
+        if data[i] != 0x2A:  # field 5, summary
+            return None
+        _, i = _varint(data, i + 1)
+        if data[i] != 0x0A:  # field 1, value
+            return None
+        _, i = _varint(data, i + 1)
+        if data[i] != 0x0A:  # field 1, tag
+            return None
+        length, i = _varint(data, i + 1)
+        i += length
+        if data[i] == _SIMPLE_VALUE:
+            at = i + 1
+        elif data[i : i + 6] == _FLOAT_TENSOR:
+            at = i + 6
+        else:
+            return None
+    except IndexError:
+        return None
+    return at if at + 4 <= len(data) else None
 
 
 def _name_if_kept(tag, keep_tag):
@@ -162,17 +241,18 @@ def _name_if_kept(tag, keep_tag):
     return name if keep_tag is None or keep_tag(name) else None
 
 
-def _general(offset, data, series, names, known, keep_tag, keep_duplicates, damage, others):
+def _general(offset, data, series, names, shapes, keep_tag, keep_duplicates, damage, others):
     """Decode one record with protobuf and add what it holds.
 
-    Returns (number of scalars added, whether a Series was replaced).
+    Returns (number of scalars added, whether a Series was replaced, the
+    distance from the end at which a value was learned for the fast path or None).
     """
     event = parse_event(data)
     if event is None:
         damage.append(Damage(offset, NOT_AN_EVENT, len(data)))
-        return 0, False
+        return 0, False, None
     if event.WhichOneof("what") != "summary":
-        return 0, False
+        return 0, False, None
     widened = False
     added = 0
     values = event.summary.value
@@ -192,36 +272,30 @@ def _general(offset, data, series, names, known, keep_tag, keep_duplicates, dama
         number, typecode = scalar
         widened |= _append(series, name, event.step, number, typecode, event.wall_time, keep_duplicates)
         added += 1
-    if len(values) == 1 and scalar is not None and scalar[1] == "f" and len(known) < _MAX_KNOWN:
-        _learn(data, scalar[0], series.get(name) if name is not None else None, known)
-    return added, widened
+    learned = None
+    if len(values) == 1 and scalar is not None and scalar[1] == "f" and sum(map(len, shapes.values())) < _MAX_KNOWN:
+        learned = _learn(data, scalar[0], series.get(name) if name is not None else None, shapes)
+    return added, widened, learned
 
 
-def _learn(data, number, target, known):
+def _learn(data, number, target, shapes):
     """Let the fast path read records shaped like *data*, a single float32 *number*, into *target*.
 
-    Only an event laid out as the fast path reads it qualifies: wall_time
-    first, then the step (if any), then the summary to the end.
+    Returns the distance from the end of *data* at which the value sits, or
+    None if *data* is not laid out as the fast path reads it.
     """
-    try:
-        if data[0] != 0x09:
-            return
-        i = 9
-        if data[9] == 0x10:
-            i = 10
-            while data[i] >= 0x80:
-                i += 1
-            i += 1
-        at = _value_at(data, i)
-    except IndexError:
-        return
-    if data[i] != 0x2A or at + 4 > len(data):
-        return
-    if not (data[at - 1] == _SIMPLE_VALUE or data[at - 6 : at] == _FLOAT_TENSOR):
-        return
+    start = _summary_start(data)
+    at = None if start is None else _value_at(data, start[1])
+    if at is None:
+        return None
     found = _unpack_float(data, at)[0]
-    if found == number or (found != found and number != number):
-        known[data[i:at] + data[at + 4 :]] = target
+    if not (found == number or (found != found and number != number)):
+        return None
+    i, back = start[1], len(data) - at
+    if target is not None:  # what the fast path needs of the Series, at hand
+        target = (target, target.steps, target.steps.append, target.values.append, target.wall_times.append)
+    shapes.setdefault(back, {})[data[i:at] + data[at + 4 :]] = target
+    return back
 
 
 def _add_other(others, name, kind, step):
