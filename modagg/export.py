@@ -19,11 +19,14 @@ import re
 import tempfile
 from bisect import bisect_left, bisect_right
 from collections import namedtuple
+from functools import partial
 
 from .csvtext import number_texts, quote
 from .hydra import read_overrides
+from . import reader
 from .reader import Problem, find_runs, is_damage, read_run
-from .workers import ordered_map
+from .scalars import Series
+from .workers import ordered_map, process_pool, spread_map
 
 __all__ = ["Options", "Result", "export", "default_output_name", "KINDS", "select_runs", "tag_filter", "write_atomically"]
 
@@ -82,18 +85,16 @@ def default_output_name(path, options):
 
 
 def tag_filter(kinds=(), patterns=()):
-    """Return a function telling whether a tag is kept, or None to keep all."""
-    needles = [KINDS[k] for k in kinds]
-    regexes = [re.compile(p) for p in patterns]
+    """Return a function telling whether a tag is kept (picklable), or None to keep all."""
+    needles = tuple(KINDS[k] for k in kinds)
+    regexes = tuple(re.compile(p) for p in patterns)
     if not needles and not regexes:
         return None
+    return partial(_keeps, needles, regexes)
 
-    def keep(tag):
-        return (not needles or any(n in tag for n in needles)) and (
-            not regexes or any(r.search(tag) for r in regexes)
-        )
 
-    return keep
+def _keeps(needles, regexes, tag):
+    return (not needles or any(n in tag for n in needles)) and (not regexes or any(r.search(tag) for r in regexes))
 
 
 def select_runs(runs, patterns):
@@ -105,17 +106,19 @@ def select_runs(runs, patterns):
 
 RunRows = namedtuple("RunRows", "tags counts long wide problems others")
 RunRows.__doc__ = """What reading one run gave: its tags, their numbers of points,
-the paths of spool files holding its standard-form rows (None when they went
-straight to the output) and its wide-form rows (None unless wide), the
-problems met and the {tag: kind} of its other data."""
+the paths of the spool files holding its standard-form rows (none when they
+went straight to the output) and its wide-form rows (none unless wide), in
+order, the problems met and the {tag: kind} of its other data."""
 
 _CHUNK = 1 << 16  # rows formatted at a time: memory stays small however long a series is
 
 
-def _read(run, options, label, spool, out=None):
+def _read(run, options, label, spool, out=None, pool=None):
     """Read one run and write its rows: into *out* if given, else into files in the folder *spool*.
 
-    Each row starts with the cells *label*. Runs in worker processes too.
+    Each row starts with the cells *label*. Runs in worker processes too;
+    with a *pool*, the run's large files are read and its rows written by
+    the pool's workers.
     """
     problems, others = [], {}
     series = read_run(
@@ -124,16 +127,67 @@ def _read(run, options, label, spool, out=None):
         keep_duplicates=options.keep_duplicates,
         problems=problems,
         others=others,
+        pool=pool,
     )
-    long = wide = None
+    long, wide = [], []
     if options.wide:
-        wide = _spooled(spool, lambda f: _wide_rows(series, options.sep, f))
+        pieces = _step_ranges(series) if pool else [series]
+        wide = _spool_all(_spool_wide, ((piece, options.sep, spool) for piece in pieces), pool)
     if (options.wide and options.pivot_strict) or (not options.wide and out is None):
-        long = _spooled(spool, lambda f: _long_rows(label, series, options.sep, f))
+        pieces = _pieces(series) if pool else [series]
+        long = _spool_all(_spool_long, ((label, piece, options.sep, spool) for piece in pieces), pool)
     elif not options.wide:
         _long_rows(label, series, options.sep, out)
     kinds = {tag: other.kind for tag, other in others.items()}
     return RunRows(list(series), [len(s.steps) for s in series.values()], long, wide, problems, kinds)
+
+
+_PIECE = 2 * _CHUNK  # points a worker formats at a time, when a pool writes one run's rows
+
+
+def _spool_all(function, tasks, pool):
+    """Run the spooling *function* over the iterable *tasks* (in *pool* if given); return the paths in order."""
+    return list(ordered_map(function, tasks, pool=pool))
+
+
+def _pieces(series):
+    """Cut *series* (a dict) into dicts of at most about _PIECE points, in order."""
+    piece, size = {}, 0
+    for tag, s in series.items():
+        for start in range(0, len(s.steps), _PIECE):
+            end = start + _PIECE
+            piece[tag] = Series(s.steps[start:end], s.values[start:end], s.wall_times[start:end])
+            size += len(piece[tag].steps)
+            if size >= _PIECE:  # a tag's next piece goes into the next dict
+                yield piece
+                piece, size = {}, 0
+    if piece or not series:
+        yield piece
+
+
+def _step_ranges(series):
+    """Cut *series* (a dict) into dicts of every tag's points in consecutive ranges of steps."""
+    longest = max(series.values(), key=lambda s: len(s.steps), default=None)
+    if longest is None:
+        yield series
+        return
+    width = max(1, _PIECE // len(series))  # steps of the longest series per piece: about _PIECE points in all
+    bounds = list(longest.steps[width::width])
+    for low, high in zip([None] + bounds, bounds + [None]):
+        piece = {}
+        for tag, s in series.items():
+            start = 0 if low is None else bisect_left(s.steps, low)
+            end = len(s.steps) if high is None else bisect_left(s.steps, high)
+            piece[tag] = Series(s.steps[start:end], s.values[start:end], s.wall_times[start:end])
+        yield piece
+
+
+def _spool_long(label, series, sep, spool):
+    return _spooled(spool, lambda f: _long_rows(label, series, sep, f))
+
+
+def _spool_wide(series, sep, spool):
+    return _spooled(spool, lambda f: _wide_rows(series, sep, f))
 
 
 def _spooled(folder, write):
@@ -169,8 +223,9 @@ def _wide_rows(series, sep, out):
     """
     steps = sorted(set().union(*(s.steps for s in series.values())))
     columns = list(series.values())
-    for start in range(0, len(steps), _CHUNK):
-        chunk = steps[start : start + _CHUNK]
+    rows_at_a_time = max(1, _CHUNK // max(1, len(columns)))  # cells held at a time: about _CHUNK
+    for start in range(0, len(steps), rows_at_a_time):
+        chunk = steps[start : start + rows_at_a_time]
         first, last = chunk[0], chunk[-1]
         rows = {step: [step, math.inf] + [""] * len(columns) for step in chunk}
         for column, s in enumerate(columns, start=2):
@@ -188,28 +243,47 @@ SMALL = 4 << 20  # bytes of event files below which one process is faster than w
 
 def total_size(runs):
     """Bytes in the event files of *runs*."""
+    return sum(run_size(run) for run in runs)
+
+
+def run_size(run):
+    """Bytes in the event files of one run."""
     total = 0
-    for run in runs:
-        for path in run.files:
-            try:
-                total += os.path.getsize(path)
-            except OSError:
-                pass
+    for path in run.files:
+        try:
+            total += os.path.getsize(path)
+        except OSError:
+            pass
     return total
 
 
 def _results(runs, labels, options, progress, spool, out):
     """Yield (run, RunRows) in run order, reading with options.jobs processes.
 
-    With one process the standard-form rows go straight into *out*.
+    With one process the standard-form rows go straight into *out*. With
+    more, runs are read a run per worker, except runs too large to share
+    the work out evenly that way: all workers read those together, in spans
+    of their files (see read_run), and write their rows.
     """
-    jobs = options.jobs if total_size(runs) >= SMALL else 1  # starting workers costs ~0.1 s
-    direct = out if jobs == 1 else None
-    results = ordered_map(_read, [(run, options, labels[run.name], spool, direct) for run in runs], jobs)
-    for i, run in enumerate(runs):
-        if progress:
-            progress(i, len(runs), run.name)
-        yield run, next(results)
+    size = total_size(runs)
+    jobs = options.jobs if size >= SMALL else 1  # starting workers costs ~0.1 s
+    with process_pool(jobs) as pool:
+        if pool is None:
+            results = (_read(run, options, labels[run.name], spool, out) for run in runs)
+        else:
+            tasks = [(run, options, labels[run.name], spool) for run in runs]
+            results = spread_map(_read, tasks, pool, large_run(size, jobs))
+        for i, run in enumerate(runs):
+            if progress:
+                progress(i, len(runs), run.name)
+            yield run, next(results)
+
+
+def large_run(total, jobs):
+    """Return a test of a task (a tuple whose first item is a Run) telling if its run is too large to
+    go to one worker: more than half a worker's share of *total* bytes and more than two spans."""
+    threshold = max(total / (2 * jobs), 2 * reader.SPAN_SIZE)
+    return lambda task: run_size(task[0]) > threshold
 
 
 def export(path, output=None, options=Options(), progress=None, warn=None):
@@ -297,7 +371,7 @@ def _write(out, runs, keys, labels, options, progress, warn, problems, scratch):
     values = 0
     exported_runs = []
     wide = options.wide
-    spooled = []  # (label, tags, long path, wide path) of each run, for the wide form
+    spooled = []  # (label, tags, long paths, wide paths) of each run, for the wide form
     long_header = quote(["run", *keys, "tag", "step", "value", "wall_time"], options.sep) + "\n"
     if not wide:
         out.write(long_header)
@@ -319,7 +393,7 @@ def _write(out, runs, keys, labels, options, progress, warn, problems, scratch):
                 step_counts.update(rows.counts)
             if wide:
                 spooled.append((labels[run.name], rows.tags, rows.long, rows.wide))
-            elif rows.long:
+            else:
                 _copy(rows.long, out)
         note = None
         if wide and options.pivot_strict and len(step_counts) > 1:
@@ -334,36 +408,38 @@ def _write(out, runs, keys, labels, options, progress, warn, problems, scratch):
     return Result(values, sorted(tags), exported_runs, None, problems, others, wide, missing, note)
 
 
-def _copy(path, out, prefix=""):
-    """Write the lines of the spool file *path* to *out*, each after *prefix*; remove the file."""
-    with open(path, encoding="utf-8", newline="") as f:
-        if prefix:
-            for line in f:
-                out.write(prefix + line)
-        else:
-            while True:
-                block = f.read(1 << 20)
-                if not block:
-                    break
-                out.write(block)
-    os.unlink(path)
+def _copy(paths, out, prefix=""):
+    """Write the lines of the spool files *paths* to *out*, each after *prefix*; remove the files."""
+    for path in paths:
+        with open(path, encoding="utf-8", newline="") as f:
+            if prefix:
+                for line in f:
+                    out.write(prefix + line)
+            else:
+                while True:
+                    block = f.read(1 << 20)
+                    if not block:
+                        break
+                    out.write(block)
+        os.unlink(path)
 
 
 def _write_wide(spooled, out, keys, tags, sep):
     """Write the wide form: the spooled rows of each run, their cells moved to the columns of all tags."""
     out.write(quote(["run", *keys, "step", "wall_time", *tags], sep) + "\n")
     index = {tag: i for i, tag in enumerate(tags)}
-    for label, run_tags, _, path in spooled:
+    for label, run_tags, _, paths in spooled:
         prefix = quote([*label, ""], sep)
         if run_tags == tags:
-            _copy(path, out, prefix)
+            _copy(paths, out, prefix)
             continue
         columns = [index[tag] for tag in run_tags]
-        with open(path, encoding="utf-8", newline="") as f:
-            for line in f:
-                step, wall_time, *found = line[:-1].split(sep)
-                cells = [""] * len(tags)
-                for column, text in zip(columns, found):
-                    cells[column] = text
-                out.write(f"{prefix}{step}{sep}{wall_time}{sep}{sep.join(cells)}\n")
-        os.unlink(path)
+        for path in paths:
+            with open(path, encoding="utf-8", newline="") as f:
+                for line in f:
+                    step, wall_time, *found = line[:-1].split(sep)
+                    cells = [""] * len(tags)
+                    for column, text in zip(columns, found):
+                        cells[column] = text
+                    out.write(f"{prefix}{step}{sep}{wall_time}{sep}{sep.join(cells)}\n")
+            os.unlink(path)

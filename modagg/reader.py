@@ -18,12 +18,14 @@ Damaged input never raises: what could not be read is appended to a
 file, the byte offset and what was wrong; everything intact is returned.
 """
 
+import os
 from collections import namedtuple
 
 from .events import decode_tag, parse_event, scalar_of
-from .records import BAD_LENGTH, DATA_CRC, LENGTH_CRC, TRUNCATED, Damage, read_records
+from .records import BAD_LENGTH, DATA_CRC, LENGTH_CRC, TRUNCATED, Damage, Misaligned, find_record, read_records
 from .runs import Run, find_runs
-from .scalars import NOT_AN_EVENT, Other, Series, read_scalars, sort_series
+from .scalars import NOT_AN_EVENT, Other, Series, merge_others, merge_series, read_scalars, sort_series
+from .workers import ordered_map
 
 __all__ = [
     "Run",
@@ -102,7 +104,7 @@ def iter_scalars(path, problems=None):
                     yield Scalar(decode_tag(value.tag), event.step, scalar[0], event.wall_time)
 
 
-def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others=None, sources=None):
+def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others=None, sources=None, pool=None):
     """Return the scalars of a :class:`Run` as a dict ``{tag: Series}``, sorted by tag.
 
     The run's files are read in name order and merged: per tag, a point at
@@ -116,30 +118,97 @@ def read_run(run, *, keep_tag=None, keep_duplicates=False, problems=None, others
     added as :class:`Other` entries.
     sources: a list to which ``(path, number of scalars read)`` is appended
     for each file.
+    pool: a :class:`modagg.workers.Pool`: files of more than two spans
+    (:data:`SPAN_SIZE`) are then read a span per task, in parallel, and
+    *keep_tag* must be picklable. The result is the same.
     """
     series = {}
     for path in run.files:
-        damage = []
-        count = 0
-        try:
-            with open(path, "rb") as f:
-                count = read_scalars(
-                    f, series, keep_tag=keep_tag, keep_duplicates=keep_duplicates, damage=damage, others=others
-                )
-                size = f.tell()
-        except OSError as error:
-            damage.append(Damage(0, f"{CANNOT_READ}: {error.strerror or error}", 0))
-        else:
-            if size == 0:
-                damage.append(Damage(0, EMPTY, 0))
-            elif damage == [(0, LENGTH_CRC, size)]:
-                damage = [Damage(0, NO_RECORDS, size)]
+        found, damage, count = _read_file(path, keep_tag, keep_duplicates, pool, others)
+        merge_series(series, found, keep_duplicates)
         _report(path, damage, problems)
         if sources is not None:
             sources.append((path, count))
     if keep_duplicates:
         series = {tag: sort_series(s) for tag, s in series.items()}
     return dict(sorted(series.items()))
+
+
+SPAN_SIZE = 8 << 20  # bytes of a file one task reads, when a pool reads it in spans
+_SEARCH = 64 << 10  # how far past a cut to look for a record boundary
+
+
+def _read_file(path, keep_tag, keep_duplicates, pool, others):
+    """Read one event file: (series, damage, number of scalars read)."""
+    series, found_others, damage = {}, {}, []
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            starts = _span_starts(f, size) if pool is not None and size >= 2 * SPAN_SIZE else [0]
+            spans = _read_in_spans(path, starts, keep_tag, keep_duplicates, pool) if len(starts) > 1 else None
+            if spans is None:
+                count = read_scalars(
+                    f, series, keep_tag=keep_tag, keep_duplicates=keep_duplicates, damage=damage,
+                    others=found_others, start=0,
+                )
+                size = f.tell()
+            else:
+                series, found_others, damage, count = spans
+    except OSError as error:
+        return {}, [Damage(0, f"{CANNOT_READ}: {error.strerror or error}", 0)], 0
+    if others is not None:
+        merge_others(others, found_others)
+    if size == 0:
+        damage.append(Damage(0, EMPTY, 0))
+    elif damage == [(0, LENGTH_CRC, size)]:
+        damage = [Damage(0, NO_RECORDS, size)]
+    return series, damage, count
+
+
+def _span_starts(f, size):
+    """Offsets where spans of about SPAN_SIZE bytes of the open file *f* start: record boundaries."""
+    count = size // SPAN_SIZE
+    starts = [0]
+    for k in range(1, count):
+        cut = k * size // count
+        start = find_record(f, cut, before=cut + _SEARCH)
+        if start is not None and start > starts[-1]:
+            starts.append(start)
+    return starts
+
+
+def _read_in_spans(path, starts, keep_tag, keep_duplicates, pool):
+    """Read the file at *path* a span per task: (series, others, damage, count), or None if the spans do not line up."""
+    tasks = [(path, start, stop, keep_tag, keep_duplicates) for start, stop in zip(starts, starts[1:] + [None])]
+    series, others, damage, count = {}, {}, [], 0
+    for part in ordered_map(_read_span, tasks, pool=pool):
+        if part is None:
+            return None
+        merge_series(series, part[0], keep_duplicates)
+        merge_others(others, part[1])
+        damage.extend(part[2])
+        count += part[3]
+    return series, others, damage, count
+
+
+def _read_span(path, start, stop, keep_tag=None, keep_duplicates=False):
+    """Read the scalars of the event file at *path* from offset *start* to *stop* (None: its end).
+
+    *start* and *stop* are record boundaries (see :func:`modagg.records.find_record`).
+    Returns ``(series, others, damage, count)``: the dict {tag: Series}, the
+    dict {tag: Other}, the list of :class:`modagg.records.Damage` and the
+    number of scalars read; or None if the records read do not end at *stop*.
+    """
+    series, others, damage = {}, {}, []
+    with open(path, "rb") as f:
+        try:
+            count = read_scalars(
+                f, series, keep_tag=keep_tag, keep_duplicates=keep_duplicates, damage=damage, others=others,
+                start=start, stop=stop,
+            )
+        except Misaligned:
+            return None
+    return series, others, damage, count
 
 
 def _report(path, damage, problems):

@@ -36,6 +36,14 @@ are never that short (a wall time alone takes 9 bytes).
 
 The file is read in blocks, so memory stays bounded by the block size and
 the largest record, whatever the size of the file.
+
+A file can also be read in spans, by several readers at once: the records
+from one record boundary to another. :func:`find_record` finds a boundary
+near any offset, by the same scan that resumes after damage; a reader of
+the span ``[start, stop)`` raises :class:`Misaligned` if its records do not
+end exactly at *stop* (that boundary was a record's payload that looked
+like a record, or damage crosses it). Reading the file whole is then the
+answer, and the spans, when they do line up, give what it gives.
 """
 
 import os
@@ -44,7 +52,17 @@ from collections import namedtuple
 
 from crc32c import crc32c
 
-__all__ = ["masked_crc", "read_records", "Damage", "TRUNCATED", "DATA_CRC", "LENGTH_CRC", "BAD_LENGTH"]
+__all__ = [
+    "masked_crc",
+    "read_records",
+    "find_record",
+    "Misaligned",
+    "Damage",
+    "TRUNCATED",
+    "DATA_CRC",
+    "LENGTH_CRC",
+    "BAD_LENGTH",
+]
 
 HEADER_SIZE = 12  # uint64 length + uint32 masked CRC of the length
 FOOTER_SIZE = 4  # uint32 masked CRC of the data
@@ -62,6 +80,10 @@ offset: byte offset of the first byte that could not be read as a record.
 problem: TRUNCATED, DATA_CRC, LENGTH_CRC or BAD_LENGTH.
 skipped: number of bytes passed over from there.
 """
+
+class Misaligned(Exception):
+    """The records of a span did not end at its *stop* offset."""
+
 
 _unpack_u32 = struct.Struct("<I").unpack_from
 _unpack_u64 = struct.Struct("<Q").unpack_from
@@ -81,12 +103,14 @@ def _header_ok(buf, pos):
 class _Window:
     """The bytes of a file from offset ``base`` on, read in blocks on demand."""
 
-    def __init__(self, file, block_size):
+    def __init__(self, file, block_size, base=None):
         self.file = file
         self.block_size = block_size
         self.buf = b""
-        self.base = 0
+        self.base = base or 0
         self.eof = False
+        if base is not None:
+            file.seek(base)
 
     def reach(self, end):
         """Read until the window covers file offset *end*; False at end of file."""
@@ -116,33 +140,52 @@ class _Window:
         return max(size, self.base + len(self.buf)) - offset
 
 
-def read_records(file, damage=None, block_size=BLOCK_SIZE):
+def read_records(file, damage=None, block_size=BLOCK_SIZE, start=None, stop=None):
     """Yield ``(offset, data)`` for every intact record of a binary *file*.
 
-    *file* is an open binary file (or any object with ``read``). Records are
-    yielded in file order; damaged parts are skipped as the module docstring
-    describes and, when *damage* is a list, reported by appending
-    :class:`Damage` tuples to it. The content of the file never raises;
-    only errors of reading it (``OSError``) propagate.
+    *file* is an open binary file (or any object with ``read``), read from
+    where it is (offsets count from there). Records are yielded in file order; damaged
+    parts are skipped as the module docstring describes and, when *damage*
+    is a list, reported by appending :class:`Damage` tuples to it. The
+    content of the file never raises; only errors of reading it (``OSError``)
+    propagate.
+
+    start, stop: read the span from file offset *start* (the file is
+    seeked there), where a record starts, to *stop*, where the first record
+    after the span starts (see :func:`find_record`); :class:`Misaligned` is
+    raised if the records read do not end there.
     """
     if damage is None:
         damage = []
-    window = _Window(file, block_size)
+    window = _Window(file, block_size, start)
     lengths = {}  # header bytes -> length, for headers whose CRC matched: records share a few
     unpack_u32 = _unpack_u32  # a local: this is the hot loop
+    end_of_span = 1 << 62 if stop is None else stop
     buf, base, pos = window.buf, window.base, 0  # the next record starts at file offset base + pos
-    size = len(buf)
+    # While start <= edge the next header is in buf and starts before the
+    # span ends: one test per record for both. edge = -1 after the window
+    # moved: it is worked out again at the top of the loop.
+    size, edge = len(buf), -1
     while True:
         start = pos + HEADER_SIZE  # where the data starts
-        if start > size:
+        if start > edge:
+            size = len(buf)
+            edge = min(size, end_of_span - base + HEADER_SIZE - 1)
+        if start > edge:
             offset = base + pos
+            if offset >= end_of_span:
+                if offset > end_of_span:
+                    raise Misaligned(f"records cross offset {stop}")
+                return
             window.forget(offset)
             complete = window.reach(offset + HEADER_SIZE)
             buf, base, pos = window.buf, window.base, 0
-            size = len(buf)
+            size, edge = len(buf), -1
             if not complete:
                 if buf:
                     damage.append(Damage(offset, TRUNCATED, size))
+                if stop is not None:
+                    raise Misaligned(f"the file ends before offset {stop}")
                 return
             start = HEADER_SIZE
         header = buf[pos:start]
@@ -151,10 +194,9 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
             if not _header_ok(header, 0):
                 offset = base + pos
                 resume = _next_intact(window, offset + 1)
-                buf, base = window.buf, window.base
-                size = len(buf)
+                buf, base, edge = window.buf, window.base, -1
                 if resume is None:
-                    resume = base + size
+                    resume = base + len(buf)
                 damage.append(Damage(offset, LENGTH_CRC, resume - offset))
                 pos = resume - base
                 continue
@@ -172,16 +214,17 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
                 # The file ends inside this record, unless an intact record
                 # follows: then this header was damage that passed its CRC.
                 resume = _next_intact(window, offset + 1)
-                buf, base = window.buf, window.base
-                size = len(buf)
+                buf, base, edge = window.buf, window.base, -1
                 if resume is None:
-                    damage.append(Damage(offset, TRUNCATED, base + size - offset))
+                    damage.append(Damage(offset, TRUNCATED, base + len(buf) - offset))
+                    if stop is not None:
+                        raise Misaligned(f"the file ends before offset {stop}")
                     return
                 damage.append(Damage(offset, BAD_LENGTH, resume - offset))
                 pos = resume - base
                 continue
             buf, base, pos = window.buf, window.base, 0
-            size = len(buf)
+            size, edge = len(buf), -1
             start, end = HEADER_SIZE, HEADER_SIZE + length
         data = buf[start:end]
         crc = crc32c(data)  # masked_crc(data), inline
@@ -195,10 +238,17 @@ def read_records(file, damage=None, block_size=BLOCK_SIZE):
         offset = base + pos
         following = end + FOOTER_SIZE + base
         resume = _next_intact(window, offset + 1, before=following)
-        buf, base = window.buf, window.base
-        size = len(buf)
+        buf, base, edge = window.buf, window.base, -1
         damage.append(Damage(offset, DATA_CRC, (resume or following) - offset))
         pos = (resume or following) - base
+
+
+def find_record(file, offset, before=None, block_size=BLOCK_SIZE):
+    """Return the offset of the first intact record of *file* at or after *offset*, or None.
+
+    With *before*, only offsets before it are tried. *file* must be seekable.
+    """
+    return _next_intact(_Window(file, block_size, offset), offset, before)
 
 
 def _intact_at(window, offset):

@@ -25,7 +25,7 @@ from collections import namedtuple
 from .events import decode_tag, kind_of, parse_event, scalar_of
 from .records import Damage, read_records
 
-__all__ = ["Series", "Other", "read_scalars", "new_series", "sort_series"]
+__all__ = ["Series", "Other", "read_scalars", "new_series", "sort_series", "merge_series", "merge_others"]
 
 NOT_AN_EVENT = "record is not an Event"
 
@@ -78,6 +78,41 @@ def _drop_from(s, step):
     del s.steps[cut:], s.values[cut:], s.wall_times[cut:]
 
 
+def merge_series(series, later, keep_duplicates=False):
+    """Add to *series* the dict *later* of the points read after them: what reading both in one go gives.
+
+    A point of *later* at step *s* replaces the points of *series* at steps
+    >= *s*, as the resume rule does (unless *keep_duplicates*). The Series
+    of *later* may be taken over.
+    """
+    for tag, s in later.items():
+        t = series.get(tag)
+        if t is None:
+            series[tag] = s
+            continue
+        if not keep_duplicates:
+            _drop_from(t, s.steps[0])  # a series read by the rule rises: its first step is its least
+        values = s.values
+        if values.typecode != t.values.typecode:
+            if t.values.typecode != "d":  # mixed types: exact as doubles, as _append does
+                t = series[tag] = Series(t.steps, array("d", t.values), t.wall_times)
+            values = array("d", values)
+        t.steps.extend(s.steps)
+        t.values.extend(values)
+        t.wall_times.extend(s.wall_times)
+
+
+def merge_others(others, later):
+    """Add to *others* the dict *later* of :class:`Other` entries found after them."""
+    for name, o in later.items():
+        seen = others.get(name)
+        if seen is None:
+            others[name] = o
+        else:
+            first, last = min(seen.first_step, o.first_step), max(seen.last_step, o.last_step)
+            others[name] = Other(seen.kind, seen.count + o.count, first, last)
+
+
 def sort_series(s):
     """Return *s* with its points in step order (stable: equal steps keep read order)."""
     steps = s.steps
@@ -91,10 +126,12 @@ def sort_series(s):
     )
 
 
-def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=None, others=None):
+def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=None, others=None, start=None, stop=None):
     """Read the scalars of one open event *file* into *series* (a dict tag -> Series).
 
     Returns the number of scalar points read (before the resume rule).
+    With *start* and *stop*, only that span of the file is read (see
+    :func:`modagg.records.read_records`).
 
     keep_tag: a function of a tag (str) returning whether to keep it; None keeps all.
     keep_duplicates: keep every point instead of applying the resume rule.
@@ -117,7 +154,7 @@ def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=N
     back, known = 0, {}
     unpack_float, unpack_double = _unpack_float, _unpack_double  # locals: this is the hot loop
     fast = general = 0
-    for offset, data in read_records(file, damage):
+    for offset, data in read_records(file, damage, start=start, stop=stop):
         try:
             if data[0] != 0x09:  # wall_time first
                 raise KeyError

@@ -13,10 +13,10 @@ every scalar tag when the experiment has none of those.
 import math
 from collections import namedtuple
 
-from .export import SMALL, select_runs, tag_filter, total_size
+from .export import SMALL, large_run, select_runs, tag_filter, total_size
 from .hydra import read_overrides
 from .reader import Problem, find_runs, read_run
-from .workers import ordered_map
+from .workers import process_pool, spread_map
 
 __all__ = ["TagSummary", "RunSummary", "Summary", "summarize_series", "summarize", "default_tags", "sort_runs"]
 
@@ -57,11 +57,11 @@ def default_tags(all_tags):
     return chosen or list(all_tags)
 
 
-def _summarize_run(run, root, kinds, tags):
-    """The RunSummary of one run and the problems met. Runs in worker processes too."""
+def _summarize_run(run, root, kinds, tags, pool=None):
+    """The RunSummary of one run and the problems met. Runs in worker processes too, or uses *pool*'s."""
     keep = tag_filter(kinds, tags)
     problems, sources = [], []
-    series = read_run(run, problems=problems, sources=sources)
+    series = read_run(run, problems=problems, sources=sources, pool=pool)
     hydra_problems = []
     overrides = read_overrides(run.path, stop=root, problems=hydra_problems)
     problems += [Problem(path, 0, message, 0) for path, message in hydra_problems]
@@ -103,15 +103,21 @@ def summarize(path, *, tags=(), kinds=(), runs=(), sort=None, jobs=1, progress=N
     found = select_runs(find_runs(path, listing), runs)
     problems = [Problem(where, 0, message, 0) for where, message in listing]
     keep = tag_filter(kinds, tags)
-    jobs = jobs if total_size(found) >= SMALL else 1
-    results = ordered_map(_summarize_run, [(run, path, tuple(kinds), tuple(tags)) for run in found], jobs)
+    size = total_size(found)
+    jobs = jobs if size >= SMALL else 1
+    tasks = [(run, path, tuple(kinds), tuple(tags)) for run in found]
     summaries = []
-    for i, run in enumerate(found):
-        if progress:
-            progress(i, len(found), run.name)
-        summary, run_problems = next(results)
-        summaries.append(summary)
-        problems += run_problems
+    with process_pool(jobs) as pool:
+        if pool is None:
+            results = (_summarize_run(*task) for task in tasks)
+        else:
+            results = spread_map(_summarize_run, tasks, pool, large_run(size, jobs))
+        for i, run in enumerate(found):
+            if progress:
+                progress(i, len(found), run.name)
+            summary, run_problems = next(results)
+            summaries.append(summary)
+            problems += run_problems
     present = sorted({tag for s in summaries for tag in s.tags})
     chosen = present if keep is not None else default_tags(present)
     summaries = [s._replace(tags={t: s.tags[t] for t in chosen if t in s.tags}) for s in summaries]

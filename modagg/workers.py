@@ -1,36 +1,80 @@
-"""Running one function over many runs in worker processes, results in order.
+"""Running one function over many items in worker processes, results in order.
 
 At most a few results wait to be consumed at any time, so memory stays
-bounded by a few runs however many there are.
+bounded by a few items (runs, spans of a file) however many there are.
 """
 
-__all__ = ["ordered_map"]
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+__all__ = ["Pool", "ordered_map", "process_pool", "spread_map"]
 
 
-def ordered_map(function, items, jobs=1):
-    """Yield ``function(*item)`` for each tuple in *items*, in order.
+class Pool(ProcessPoolExecutor):
+    """A pool of worker processes that knows how many it has (``jobs``)."""
 
-    With jobs > 1 the calls run in that many worker processes (*function*
-    and the items must be picklable); the results are the same as with 1.
-    """
-    items = list(items)
-    jobs = max(1, min(jobs, len(items)))
-    if jobs == 1:
-        for item in items:
-            yield function(*item)
+    def __init__(self, jobs):
+        super().__init__(jobs)
+        self.jobs = jobs
+
+
+@contextmanager
+def process_pool(jobs):
+    """A :class:`Pool` of *jobs* processes, shut down on exit; None when jobs is 1."""
+    if jobs <= 1:
+        yield None
         return
-    from concurrent.futures import ProcessPoolExecutor
+    with Pool(jobs) as pool:
+        yield pool
 
-    with ProcessPoolExecutor(jobs) as pool:
-        pending = []
-        queued = iter(items)
+
+def ordered_map(function, items, jobs=1, pool=None):
+    """Yield ``function(*item)`` for each tuple in the iterable *items*, in order.
+
+    Items are taken as tasks are started, so a generator of large items is
+    never held whole.
+
+    The calls run in *pool* (a :class:`Pool`), or in a pool of *jobs*
+    processes made for them, or here when there is neither (*function* and
+    the items must be picklable for a pool); the results are the same.
+    """
+    if pool is None:
+        items = list(items) if jobs > 1 else items
+        with process_pool(min(jobs, len(items)) if jobs > 1 else 1) as pool:
+            if pool is None:
+                for item in items:
+                    yield function(*item)
+            else:
+                yield from ordered_map(function, items, pool=pool)
+        return
+    ahead = 2 * pool.jobs
+    pending = []
+    queued = iter(items)
+    for item in queued:
+        pending.append(pool.submit(function, *item))
+        if len(pending) >= ahead:
+            break
+    while pending:
+        result = pending.pop(0).result()
         for item in queued:
             pending.append(pool.submit(function, *item))
-            if len(pending) >= 2 * jobs:
-                break
-        while pending:
-            result = pending.pop(0).result()
-            for item in queued:
-                pending.append(pool.submit(function, *item))
-                break
-            yield result
+            break
+        yield result
+
+
+def spread_map(function, items, pool, large):
+    """Yield ``function(*item)`` for each tuple in *items*, in order, using the workers of *pool*.
+
+    An item for which ``large(item)`` is true is called here as
+    ``function(*item, pool=pool)``, to spread its own work over the
+    workers; the others are called a whole item per worker.
+    """
+    group = []
+    for item in items:
+        if large(item):
+            yield from ordered_map(function, group, pool=pool)
+            group = []
+            yield function(*item, pool=pool)
+        else:
+            group.append(item)
+    yield from ordered_map(function, group, pool=pool)

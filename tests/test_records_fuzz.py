@@ -5,10 +5,20 @@
 
 import io
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modagg.records import BAD_LENGTH, DATA_CRC, LENGTH_CRC, TRUNCATED, Damage, read_records
+from modagg.records import (
+    BAD_LENGTH,
+    DATA_CRC,
+    LENGTH_CRC,
+    TRUNCATED,
+    Damage,
+    Misaligned,
+    find_record,
+    read_records,
+)
 from modagg.writer import frame
 
 # A record whose payload is exactly 8 bytes is, with its CRC, byte for byte a
@@ -97,3 +107,44 @@ def test_inserted_or_deleted_bytes_lose_only_the_records_they_hit(records, data)
         expected = (start if start < at else start + shift, payload)
         assert found.count(expected) == 1
     assert [o for o, _ in found] == sorted(o for o, _ in found)
+
+
+def read_in_spans(data, cuts, block_size):
+    """Read *data* as spans between the records found at or after *cuts*, as parallel readers do."""
+    file = io.BytesIO(data)
+    starts = sorted({0} | {find_record(file, cut) for cut in cuts} - {None})
+    found, damage = [], []
+    for start, stop in zip(starts, starts[1:] + [None]):
+        found.extend(read_records(file, damage, block_size=block_size, start=start, stop=stop))
+    return found, damage
+
+
+@given(payloads, st.data())
+def test_spans_of_an_intact_stream_read_it_whole(records, data):
+    stream, spans = layout(records)
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=5))
+    assert read_in_spans(stream, cuts, data.draw(block_sizes)) == read(stream)
+
+
+@given(st.one_of(st.binary(max_size=600), payloads.map(lambda r: layout(r)[0])), st.data())
+def test_spans_read_what_the_whole_file_gives_or_say_they_cannot(stream, data):
+    damaged = bytearray(stream)
+    for bit in data.draw(st.lists(st.integers(0, max(0, len(stream) * 8 - 1)), max_size=3)) if stream else []:
+        damaged[bit // 8] ^= 1 << (bit % 8)
+    damaged = bytes(damaged)
+    cuts = data.draw(st.lists(st.integers(0, len(damaged)), max_size=5))
+    try:
+        spans = read_in_spans(damaged, cuts, data.draw(block_sizes))
+    except Misaligned:
+        return
+    assert spans == read(damaged)
+
+
+def test_a_record_inside_a_payload_is_not_taken_for_a_boundary():
+    inner = frame(b"looks like a record")
+    stream = frame(b"x" * 10 + inner + b"y" * 10) + frame(b"next")
+    start = find_record(io.BytesIO(stream), 1)
+    assert start == 12 + 10  # the inner record: both its CRCs match
+    with pytest.raises(Misaligned):
+        list(read_records(io.BytesIO(stream), stop=start))
+    assert [d for _, d in read_records(io.BytesIO(stream), start=start)] == [b"looks like a record", b"next"]
