@@ -7,6 +7,8 @@ Experiments, written with modagg's own writer in the shape Modulus writes
   a: 10 runs x 10 tags x 10k steps     (1M scalars)
   b: 500 runs x 10 tags x 200 steps    (1M scalars in many small files, like a sweep)
   c: 1 run x 20 tags x 100k steps      (2M scalars in one file)
+  RUNSxTAGSxSTEPS, e.g. 4x50x2000: any other shape
+--style simple writes simple_value scalars instead, as tensorboardX does.
 
 Each tool runs as its own process, end to end to a CSV file, the tools
 alternating within each repetition. Printed per experiment and tool: the
@@ -38,7 +40,8 @@ EXPERIMENTS = {
 TBPARSE = """
 import sys
 from tbparse import SummaryReader
-SummaryReader(sys.argv[1], extra_columns={"dir_name", "wall_time"}).tensors.to_csv(sys.argv[2], index=False)
+reader = SummaryReader(sys.argv[1], extra_columns={"dir_name", "wall_time"})
+getattr(reader, sys.argv[3]).to_csv(sys.argv[2], index=False)  # tensors, or scalars for simple values
 """
 
 MULTIPLEXER = """
@@ -69,7 +72,7 @@ for folder, dirs, files in os.walk(sys.argv[1]):
 """
 
 
-def generate(folder, runs, tags, steps):
+def generate(folder, runs, tags, steps, style="tensor"):
     """Write one experiment (skipped when it is already there)."""
     done = os.path.join(folder, ".complete")
     if os.path.exists(done):
@@ -84,7 +87,8 @@ def generate(folder, runs, tags, steps):
             for step in range(steps):
                 for t, name in enumerate(names):
                     value = 1.0 / (1 + step + t) + r * 1e-3
-                    chunk.append(frame(scalar_event(name, step, value, 1.7e9 + step * 0.05 + t * 1e-4)))
+                    wall_time = 1.7e9 + step * 0.05 + t * 1e-4
+                    chunk.append(frame(scalar_event(name, step, value, wall_time, style=style)))
                 if len(chunk) > 10000:
                     f.write(b"".join(chunk))
                     chunk = []
@@ -109,7 +113,7 @@ def available(module):
     return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
 
 
-def tools(data, out):
+def tools(data, out, style):
     python = sys.executable
     modagg = [python, "-m", "modagg", "export", data, "-o", out, "-q"]
     found = {
@@ -121,7 +125,7 @@ def tools(data, out):
     }
     notes = []
     if available("tbparse"):
-        found["tbparse"] = [python, "-c", TBPARSE, data, out]
+        found["tbparse"] = [python, "-c", TBPARSE, data, out, "tensors" if style == "tensor" else "scalars"]
     else:
         notes.append("tbparse not installed: skipped")
     if available("tensorboard"):
@@ -134,7 +138,8 @@ def tools(data, out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per tool (median reported)")
-    parser.add_argument("--experiments", default="a,b,c", help="which experiments, e.g. a or a,b")
+    parser.add_argument("--experiments", default="a,b,c", help="which experiments, e.g. a or a,b or 4x50x2000")
+    parser.add_argument("--style", choices=["tensor", "simple"], default="tensor", help="how scalars are written")
     parser.add_argument("--data", default=os.path.join(HERE, "data"), help="where generated experiments are kept")
     parser.add_argument("--skip", default="", help="comma-separated tools to leave out, e.g. tbparse")
     args = parser.parse_args()
@@ -142,13 +147,13 @@ def main():
     os.environ["PYTHONPATH"] = ROOT
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} runs\n")
     for key in args.experiments.split(","):
-        runs, tags, steps = EXPERIMENTS[key]
+        runs, tags, steps = EXPERIMENTS[key] if key in EXPERIMENTS else map(int, key.split("x"))
         scalars = runs * tags * steps
-        data = os.path.join(args.data, key)
-        generate(data, runs, tags, steps)
+        data = os.path.join(args.data, key if args.style == "tensor" else f"{key}-{args.style}")
+        generate(data, runs, tags, steps, args.style)
         with tempfile.TemporaryDirectory() as scratch:
             out = os.path.join(scratch, "out.csv")
-            commands, notes = tools(data, out)
+            commands, notes = tools(data, out, args.style)
             for skip in filter(None, args.skip.split(",")):
                 commands.pop(skip, None)
             times = {name: [] for name in commands}

@@ -28,7 +28,16 @@ from .reader import Problem, find_runs, is_damage, read_run
 from .scalars import Series
 from .workers import ordered_map, process_pool, spread_map
 
-__all__ = ["Options", "Result", "export", "default_output_name", "KINDS", "select_runs", "tag_filter", "write_atomically"]
+__all__ = [
+    "Options",
+    "Result",
+    "export",
+    "default_output_name",
+    "KINDS",
+    "select_runs",
+    "tag_filter",
+    "write_atomically",
+]
 
 # The original tool's kinds of tags (-et, -ev, -em): kind -> the text such a tag contains
 KINDS = {"train": "Train", "validators": "Validators", "monitors": "Monitors"}
@@ -142,7 +151,7 @@ def _read(run, options, label, spool, out=None, pool=None):
     return RunRows(list(series), [len(s.steps) for s in series.values()], long, wide, problems, kinds)
 
 
-_PIECE = 2 * _CHUNK  # points a worker formats at a time, when a pool writes one run's rows
+_PIECE = _CHUNK  # points a worker formats at a time, when a pool writes one run's rows
 
 
 def _spool_all(function, tasks, pool):
@@ -158,10 +167,10 @@ def _pieces(series):
             end = start + _PIECE
             piece[tag] = Series(s.steps[start:end], s.values[start:end], s.wall_times[start:end])
             size += len(piece[tag].steps)
-            if size >= _PIECE:  # a tag's next piece goes into the next dict
+            if size >= _PIECE:  # so a tag's next piece goes into the next dict
                 yield piece
                 piece, size = {}, 0
-    if piece or not series:
+    if piece:
         yield piece
 
 
@@ -169,7 +178,6 @@ def _step_ranges(series):
     """Cut *series* (a dict) into dicts of every tag's points in consecutive ranges of steps."""
     longest = max(series.values(), key=lambda s: len(s.steps), default=None)
     if longest is None:
-        yield series
         return
     width = max(1, _PIECE // len(series))  # steps of the longest series per piece: about _PIECE points in all
     bounds = list(longest.steps[width::width])

@@ -148,8 +148,13 @@ def _read_file(path, keep_tag, keep_duplicates, pool, others):
             spans = _read_in_spans(path, starts, keep_tag, keep_duplicates, pool) if len(starts) > 1 else None
             if spans is None:
                 count = read_scalars(
-                    f, series, keep_tag=keep_tag, keep_duplicates=keep_duplicates, damage=damage,
-                    others=found_others, start=0,
+                    f,
+                    series,
+                    keep_tag=keep_tag,
+                    keep_duplicates=keep_duplicates,
+                    damage=damage,
+                    others=found_others,
+                    start=0,
                 )
                 size = f.tell()
             else:
@@ -203,8 +208,14 @@ def _read_span(path, start, stop, keep_tag=None, keep_duplicates=False):
     with open(path, "rb") as f:
         try:
             count = read_scalars(
-                f, series, keep_tag=keep_tag, keep_duplicates=keep_duplicates, damage=damage, others=others,
-                start=start, stop=stop,
+                f,
+                series,
+                keep_tag=keep_tag,
+                keep_duplicates=keep_duplicates,
+                damage=damage,
+                others=others,
+                start=start,
+                stop=stop,
             )
         except Misaligned:
             return None

@@ -28,7 +28,9 @@ decides, at each position, which of these states it is in:
     lost, foreign bytes). The length cannot be trusted and is never used
     to allocate or read: the reader scans forward byte by byte to the next
     position where a header and its data both pass their CRCs, and resumes
-    there: ``LENGTH_CRC``, with the number of bytes skipped.
+    there: ``LENGTH_CRC``, with the number of bytes skipped. (The scan
+    takes records to be under 4 GiB, as protobuf messages are: it tries
+    only positions where a length's high four bytes are zero.)
 
 A record whose payload is exactly 8 bytes is, with its CRC, byte for byte a
 valid header; after damage the framing cannot tell the two apart. Events
@@ -81,11 +83,13 @@ problem: TRUNCATED, DATA_CRC, LENGTH_CRC or BAD_LENGTH.
 skipped: number of bytes passed over from there.
 """
 
+
 class Misaligned(Exception):
     """The records of a span did not end at its *stop* offset."""
 
 
 _unpack_u32 = struct.Struct("<I").unpack_from
+_HIGH_ZEROS = bytes(4)  # the high half of any record's length
 _unpack_u64 = struct.Struct("<Q").unpack_from
 
 
@@ -280,8 +284,14 @@ def _next_intact(window, offset, before=None):
         last = len(buf) - HEADER_SIZE
         if before is not None:
             last = min(last, before - 1 - window.base)
-        # One position at a time: a cheap header check first, then the whole record.
+        # Only where the length's 4 high bytes are zero (found in C): no record
+        # reaches 4 GiB, a protobuf message being at most 2 GiB. There, a cheap
+        # header check first, then the whole record.
         while pos <= last:
+            pos = buf.find(_HIGH_ZEROS, pos + 4, last + HEADER_SIZE - 4) - 4
+            if pos < 0:
+                pos = last + 1
+                break
             if _header_ok(buf, pos) and _intact_at(window, window.base + pos):
                 return window.base + pos
             pos += 1

@@ -126,7 +126,9 @@ def sort_series(s):
     )
 
 
-def read_scalars(file, series, *, keep_tag=None, keep_duplicates=False, damage=None, others=None, start=None, stop=None):
+def read_scalars(
+    file, series, *, keep_tag=None, keep_duplicates=False, damage=None, others=None, start=None, stop=None
+):
     """Read the scalars of one open event *file* into *series* (a dict tag -> Series).
 
     Returns the number of scalar points read (before the resume rule).

@@ -4,18 +4,13 @@ At most a few results wait to be consumed at any time, so memory stays
 bounded by a few items (runs, spans of a file) however many there are.
 """
 
-from concurrent.futures import ProcessPoolExecutor
+from collections import namedtuple
 from contextlib import contextmanager
 
 __all__ = ["Pool", "ordered_map", "process_pool", "spread_map"]
 
-
-class Pool(ProcessPoolExecutor):
-    """A pool of worker processes that knows how many it has (``jobs``)."""
-
-    def __init__(self, jobs):
-        super().__init__(jobs)
-        self.jobs = jobs
+Pool = namedtuple("Pool", "executor jobs")
+Pool.__doc__ = "Worker processes: a concurrent.futures.ProcessPoolExecutor and how many processes it has."
 
 
 @contextmanager
@@ -24,8 +19,10 @@ def process_pool(jobs):
     if jobs <= 1:
         yield None
         return
-    with Pool(jobs) as pool:
-        yield pool
+    from concurrent.futures import ProcessPoolExecutor  # here: it takes a while to import
+
+    with ProcessPoolExecutor(jobs) as executor:
+        yield Pool(executor, jobs)
 
 
 def ordered_map(function, items, jobs=1, pool=None):
@@ -51,13 +48,13 @@ def ordered_map(function, items, jobs=1, pool=None):
     pending = []
     queued = iter(items)
     for item in queued:
-        pending.append(pool.submit(function, *item))
+        pending.append(pool.executor.submit(function, *item))
         if len(pending) >= ahead:
             break
     while pending:
         result = pending.pop(0).result()
         for item in queued:
-            pending.append(pool.submit(function, *item))
+            pending.append(pool.executor.submit(function, *item))
             break
         yield result
 

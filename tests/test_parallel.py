@@ -57,8 +57,15 @@ def read_both_ways(run, pool, **kw):
     for with_pool in (None, pool):
         problems, others, sources = [], {}, []
         series = reader.read_run(run, problems=problems, others=others, sources=sources, pool=with_pool, **kw)
-        found.append(({tag: list(zip(s.steps, s.values, s.wall_times)) for tag, s in series.items()},
-                      {tag: s.values.typecode for tag, s in series.items()}, problems, others, sources))
+        found.append(
+            (
+                {tag: list(zip(s.steps, s.values, s.wall_times)) for tag, s in series.items()},
+                {tag: s.values.typecode for tag, s in series.items()},
+                problems,
+                others,
+                sources,
+            )
+        )
     return found
 
 
