@@ -89,8 +89,8 @@ def _add_jobs(parser):
         type=int,
         default=os.cpu_count() or 1,
         metavar="N",
-        help="read N runs at a time in worker processes (default: the number of cores, %(default)s here); "
-        "the output is the same for any N",
+        help="read with N worker processes (default: the number of cores, %(default)s here): a run each, "
+        "or all of them on the spans of a large run's files; the output is the same for any N",
     )
 
 

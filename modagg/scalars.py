@@ -182,11 +182,10 @@ def read_scalars(
                     offset, data, series, names, shapes, keep_tag, keep_duplicates, damage, others
                 )
                 general += added
-                if widened:
-                    shapes.clear()  # a Series was replaced
-                    back, known = 0, {}
                 if learned is not None:
                     back, known = learned, shapes[learned]
+                elif widened:
+                    back, known = 0, {}  # _general forgot the shapes
                 continue
         if target is None:
             continue
@@ -285,6 +284,7 @@ def _general(offset, data, series, names, shapes, keep_tag, keep_duplicates, dam
 
     Returns (number of scalars added, whether a Series was replaced, the
     distance from the end at which a value was learned for the fast path or None).
+    When a Series was replaced, *shapes* is cleared: it may point to the old one.
     """
     event = parse_event(data)
     if event is None:
@@ -311,6 +311,8 @@ def _general(offset, data, series, names, shapes, keep_tag, keep_duplicates, dam
         number, typecode = scalar
         widened |= _append(series, name, event.step, number, typecode, event.wall_time, keep_duplicates)
         added += 1
+    if widened:
+        shapes.clear()
     learned = None
     if len(values) == 1 and scalar is not None and scalar[1] == "f" and sum(map(len, shapes.values())) < _MAX_KNOWN:
         learned = _learn(data, scalar[0], series.get(name) if name is not None else None, shapes)

@@ -3,6 +3,8 @@
 import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modagg import event_pb2, reader, scalars
 from modagg.writer import frame, scalar_event
@@ -111,3 +113,56 @@ def test_value_at_finds_only_a_single_float():
     assert step == 7 and struct.unpack_from("<f", data, at)[0] == 0.5
     assert scalars._value_at(scalar_event("t", 7, 0.5, 1.0, style="double"), 11) is None
     assert scalars._summary_start(b"\x09" + b"\x00" * 8 + b"\x10" + b"\xff" * 11) is None  # 11-byte varint
+
+
+def int64_event(tag, step, value):
+    event = event_pb2.Event(wall_time=1.0, step=step)
+    item = event.summary.value.add(tag=tag.encode())
+    item.tensor.dtype = event_pb2.DT_INT64
+    item.tensor.int64_val.append(value)
+    return event.SerializeToString()
+
+
+def test_a_tag_that_turns_from_integers_to_floats_keeps_every_value(tmp_path):
+    events = [int64_event("a", s, 2**60 + s) for s in range(3)]
+    events += [scalar_event("a", s, s / 4, 1.0) for s in range(3, 10)]
+    path = tmp_path / "events.out.tfevents.1"
+    path.write_bytes(b"".join(frame(e) for e in events))
+    series = {}
+    with open(path, "rb") as f:
+        assert scalars.read_scalars(f, series) == 10
+    assert series["a"].values.typecode == "d"
+    assert list(series["a"].values) == [float(2**60 + s) for s in range(3)] + [s / 4 for s in range(3, 10)]
+
+
+points = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "Train/" + "c" * 130]),
+        st.integers(-3, 2**22),
+        st.sampled_from(["tensor", "simple", "double", "int64"]),
+        st.floats(width=32, allow_nan=False),
+    ),
+    max_size=60,
+)
+
+
+def event_of(tag, step, style, value, wall_time):
+    if style == "int64":
+        return int64_event(tag, step, int(value) if abs(value) < 2**62 else 7)
+    return scalar_event(tag, step, value, wall_time, style=style)
+
+
+@given(points, st.booleans())
+def test_read_scalars_is_the_resume_rule_over_what_protobuf_decodes(tmp_path_factory, found, keep_duplicates):
+    path = tmp_path_factory.mktemp("p") / "events.out.tfevents.1"
+    path.write_bytes(b"".join(frame(event_of(*p, wall_time=1.0 + i)) for i, p in enumerate(found)))
+    expected = {}
+    for scalar in reader.iter_scalars(str(path)):
+        kept = expected.setdefault(scalar.tag, [])
+        if not keep_duplicates:
+            kept[:] = [p for p in kept if p[0] < scalar.step]
+        kept.append((scalar.step, float(scalar.value), scalar.wall_time))
+    series = {}
+    with open(path, "rb") as f:
+        assert scalars.read_scalars(f, series, keep_duplicates=keep_duplicates) == len(found)
+    assert {tag: list(zip(s.steps, map(float, s.values), s.wall_times)) for tag, s in series.items()} == expected
