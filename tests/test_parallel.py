@@ -10,8 +10,9 @@ from modagg.workers import process_pool
 from modagg.writer import file_version_event, frame, scalar_event, write_events
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pool():
+    # one per test: no pool's threads live on while another pool forks its workers
     with process_pool(2) as pool:
         yield pool
 
