@@ -12,8 +12,9 @@ import csv
 import io
 import struct
 from array import array
+from functools import lru_cache
 
-__all__ = ["number_texts", "float32_text", "quote"]
+__all__ = ["number_texts", "float32_text", "quote", "quoted_cell"]
 
 _pack_float = struct.Struct("<f").pack
 
@@ -69,3 +70,9 @@ def quote(fields, sep):
     out = io.StringIO()
     csv.writer(out, delimiter=sep, lineterminator="\n").writerow(fields)
     return out.getvalue()[:-1]
+
+
+@lru_cache(maxsize=1 << 16)
+def quoted_cell(text, sep):
+    """Return one cell *text* quoted as the csv module would within a row (remembered: tags repeat)."""
+    return quote([text, ""], sep)[:-1]

@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections import namedtuple
 from functools import partial
 
-from .csvtext import number_texts, quote
+from .csvtext import number_texts, quote, quoted_cell
 from .hydra import read_overrides
 from . import reader
 from .reader import Problem, find_runs, is_damage, read_run
@@ -208,8 +208,9 @@ def _spooled(folder, write):
 
 def _long_rows(label, series, sep, out):
     """Write the standard-form rows of one run; *label* the cells before the tag."""
+    head = quote([*label, ""], sep)
     for tag, s in series.items():
-        prefix = quote([*label, tag, ""], sep)
+        prefix = head + quoted_cell(tag, sep) + sep
         for start in range(0, len(s.steps), _CHUNK):
             end = start + _CHUNK
             texts = number_texts(s.values[start:end])
@@ -280,7 +281,7 @@ def _results(runs, labels, options, progress, spool, out):
             results = (_read(run, options, labels[run.name], spool, out) for run in runs)
         else:
             tasks = [(run, options, labels[run.name], spool) for run in runs]
-            results = spread_map(_read, tasks, pool, large_run(size, jobs))
+            results = spread_map(_read, tasks, pool, _task_size, large_run(size, jobs))
         for i, run in enumerate(runs):
             if progress:
                 progress(i, len(runs), run.name)
@@ -288,10 +289,12 @@ def _results(runs, labels, options, progress, spool, out):
 
 
 def large_run(total, jobs):
-    """Return a test of a task (a tuple whose first item is a Run) telling if its run is too large to
-    go to one worker: more than half a worker's share of *total* bytes and more than two spans."""
-    threshold = max(total / (2 * jobs), 2 * reader.SPAN_SIZE)
-    return lambda task: run_size(task[0]) > threshold
+    """Bytes of a run too large to go to one worker: half a worker's share of *total* bytes, and two spans."""
+    return max(total / (2 * jobs), 2 * reader.SPAN_SIZE)
+
+
+def _task_size(task):
+    return run_size(task[0])
 
 
 def export(path, output=None, options=Options(), progress=None, warn=None):

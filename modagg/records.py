@@ -68,7 +68,7 @@ __all__ = [
 
 HEADER_SIZE = 12  # uint64 length + uint32 masked CRC of the length
 FOOTER_SIZE = 4  # uint32 masked CRC of the data
-BLOCK_SIZE = 1 << 22
+BLOCK_SIZE = 1 << 20
 
 TRUNCATED = "file ends inside a record"
 DATA_CRC = "data CRC mismatch"

@@ -176,8 +176,8 @@ def read_scalars(
             at = len(data) - back
             target = known[data[i:at] + data[at + 4 :]]
         except (IndexError, KeyError):
-            step, at, target = _find(data, shapes)
-            if at is None:
+            step, at, target, found = _find(data, shapes, series, names, keep_tag)
+            if found is None:
                 added, widened, learned = _general(
                     offset, data, series, names, shapes, keep_tag, keep_duplicates, damage, others
                 )
@@ -187,6 +187,8 @@ def read_scalars(
                 elif widened:
                     back, known = 0, {}  # _general forgot the shapes
                 continue
+            if found != back:
+                back, known = found, shapes[found]
         if target is None:
             continue
         fast += 1
@@ -218,20 +220,53 @@ def _summary_start(data):
     return step - (1 << 64) if step >= 1 << 63 else step, i
 
 
-def _find(data, shapes):
-    """The fast path's lookup for what the hot loop does not handle: long steps, other distances.
+# The shapes that files read in this process have taught: {back: {the bytes
+# after the step less the value: tag}}. A shape reads the same in every file,
+# so the first point of a tag in another file need not go through protobuf.
+_TAUGHT = {}
 
-    Returns (step, where the value is, target Series), or (None, None, None).
+
+def _find(data, shapes, series, names, keep_tag):
+    """The fast path's lookup for what the hot loop does not handle: long steps, other distances,
+    shapes taught by other files.
+
+    Returns (step, where the value is, target, its distance from the end), or
+    four Nones: then the general path must decode *data*.
     """
     start = _summary_start(data)
-    if start is not None:
-        step, i = start
-        for back, known in shapes.items():
-            at = len(data) - back
-            target = known.get(data[i:at] + data[at + 4 :], _MISSING)
-            if at >= i and target is not _MISSING:
-                return step, at, target
-    return None, None, None
+    if start is None:
+        return None, None, None, None
+    step, i = start
+    for back, known in shapes.items():
+        at = len(data) - back
+        target = known.get(data[i:at] + data[at + 4 :], _MISSING)
+        if at >= i and target is not _MISSING:
+            return step, at, target, back
+    for back, taught in _TAUGHT.items():
+        at = len(data) - back
+        key = data[i:at] + data[at + 4 :]
+        tag = taught.get(key)
+        if at < i or tag is None:
+            continue
+        name = names.get(tag, False)
+        if name is False:
+            name = names[tag] = _name_if_kept(tag, keep_tag)
+        target = None
+        if name is not None:
+            s = series.get(name)
+            if s is None:
+                s = series[name] = new_series("f")
+            elif s.values.typecode == "q":
+                break  # integers so far: the general path widens the Series
+            target = _sink(s)
+        shapes.setdefault(back, {})[key] = target
+        return step, at, target, back
+    return None, None, None, None
+
+
+def _sink(s):
+    """What the fast path needs of a Series, at hand: it, its steps and the appends of its arrays."""
+    return s, s.steps, s.steps.append, s.values.append, s.wall_times.append
 
 
 def _varint(data, i):
@@ -315,12 +350,12 @@ def _general(offset, data, series, names, shapes, keep_tag, keep_duplicates, dam
         shapes.clear()
     learned = None
     if len(values) == 1 and scalar is not None and scalar[1] == "f" and sum(map(len, shapes.values())) < _MAX_KNOWN:
-        learned = _learn(data, scalar[0], series.get(name) if name is not None else None, shapes)
+        learned = _learn(data, scalar[0], series.get(name) if name is not None else None, shapes, tag)
     return added, widened, learned
 
 
-def _learn(data, number, target, shapes):
-    """Let the fast path read records shaped like *data*, a single float32 *number*, into *target*.
+def _learn(data, number, target, shapes, tag):
+    """Let the fast path read records shaped like *data*, a single float32 *number* of *tag*, into *target*.
 
     Returns the distance from the end of *data* at which the value sits, or
     None if *data* is not laid out as the fast path reads it.
@@ -333,9 +368,10 @@ def _learn(data, number, target, shapes):
     if not (found == number or (found != found and number != number)):
         return None
     i, back = start[1], len(data) - at
-    if target is not None:  # what the fast path needs of the Series, at hand
-        target = (target, target.steps, target.steps.append, target.values.append, target.wall_times.append)
-    shapes.setdefault(back, {})[data[i:at] + data[at + 4 :]] = target
+    key = data[i:at] + data[at + 4 :]
+    shapes.setdefault(back, {})[key] = None if target is None else _sink(target)
+    if sum(map(len, _TAUGHT.values())) < _MAX_KNOWN:
+        _TAUGHT.setdefault(back, {})[key] = tag
     return back
 
 

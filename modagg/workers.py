@@ -59,19 +59,39 @@ def ordered_map(function, items, jobs=1, pool=None):
         yield result
 
 
-def spread_map(function, items, pool, large):
+def spread_map(function, items, pool, size, large, batch=1 << 20):
     """Yield ``function(*item)`` for each tuple in *items*, in order, using the workers of *pool*.
 
-    An item for which ``large(item)`` is true is called here as
-    ``function(*item, pool=pool)``, to spread its own work over the
-    workers; the others are called a whole item per worker.
+    size(item) measures an item's work. An item larger than *large* is
+    called here as ``function(*item, pool=pool)``, to spread its own work
+    over the workers; the others go to the workers in batches of
+    consecutive items of about *batch* in all (one task each is slower for
+    small items).
     """
-    group = []
+    batches, current, total = [], [], 0
     for item in items:
-        if large(item):
-            yield from ordered_map(function, group, pool=pool)
-            group = []
+        measure = size(item)
+        if measure > large:
+            if current:
+                batches.append(current)
+            yield from _batches_map(function, batches, pool)
+            batches, current, total = [], [], 0
             yield function(*item, pool=pool)
-        else:
-            group.append(item)
-    yield from ordered_map(function, group, pool=pool)
+            continue
+        current.append(item)
+        total += measure
+        if total >= batch:
+            batches.append(current)
+            current, total = [], 0
+    if current:
+        batches.append(current)
+    yield from _batches_map(function, batches, pool)
+
+
+def _batches_map(function, batches, pool):
+    for results in ordered_map(_call_each, [(function, batch) for batch in batches], pool=pool):
+        yield from results
+
+
+def _call_each(function, items):
+    return [function(*item) for item in items]

@@ -6,7 +6,7 @@ from array import array
 
 import pytest
 
-from modagg.csvtext import float32_text, number_texts, quote
+from modagg.csvtext import float32_text, number_texts, quote, quoted_cell
 
 
 def f32(x):
@@ -41,3 +41,9 @@ def test_quote_follows_the_csv_module():
     assert quote(["a=1,b=2", "plain", 'say "hi"', ""], ",") == '"a=1,b=2",plain,"say ""hi""",'
     assert quote(["a=1,b=2", "x;y"], ";") == 'a=1,b=2;"x;y"'
     assert quote(["two\nlines"], ",") == '"two\nlines"'
+
+
+@pytest.mark.parametrize("cells", [["run", "Train/loss"], ["a=1,b=2", 'say "hi"'], ["", "x;y"], ["two\nlines", ""]])
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_quoted_cells_make_the_quoted_row(cells, sep):
+    assert sep.join(quoted_cell(c, sep) for c in cells) == quote(cells, sep)

@@ -139,3 +139,19 @@ def test_summary_with_workers_is_the_same(tmp_path, small_spans):
     one, two = summarize(str(tmp_path / "exp"), jobs=1), summarize(str(tmp_path / "exp"), jobs=2)
     assert one == two
     assert one.runs[0].tags["Train/loss"].count == 1500
+
+
+def where(n, pool=None):
+    """A task that says which process ran it, and whether it was given the pool."""
+    return n, os.getpid(), pool is not None
+
+
+def test_spread_map_keeps_order_batches_small_items_and_runs_large_ones_here(pool):
+    from modagg.workers import spread_map
+
+    sizes = [1, 1, 1, 50, 1, 1, 60, 1]
+    found = list(spread_map(where, [(n,) for n in range(len(sizes))], pool, lambda item: sizes[item[0]], 10, batch=2))
+    assert [n for n, _, _ in found] == list(range(len(sizes)))
+    here = os.getpid()
+    assert [(pid == here, given) for _, pid, given in found] == [(size > 10, size > 10) for size in sizes]
+    assert found[0][1] == found[1][1]  # items 0 and 1 (2 in size) went to a worker as one task

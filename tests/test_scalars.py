@@ -166,3 +166,31 @@ def test_read_scalars_is_the_resume_rule_over_what_protobuf_decodes(tmp_path_fac
     with open(path, "rb") as f:
         assert scalars.read_scalars(f, series, keep_duplicates=keep_duplicates) == len(found)
     assert {tag: list(zip(s.steps, map(float, s.values), s.wall_times)) for tag, s in series.items()} == expected
+
+
+def test_a_second_file_reads_the_shapes_the_first_taught_without_protobuf(tmp_path, monkeypatch):
+    monkeypatch.setattr(scalars, "_TAUGHT", {})
+    paths = []
+    for n in range(2):
+        path = tmp_path / f"events.out.tfevents.{n}"
+        path.write_bytes(b"".join(frame(e) for e in events("tensor")))
+        paths.append(path)
+    decoded = []
+    general = scalars._general
+
+    def counting(offset, *args):
+        decoded.append(offset)
+        return general(offset, *args)
+
+    monkeypatch.setattr(scalars, "_general", counting)
+    found = []
+    for path, keep_tag in zip(paths, [None, lambda tag: tag != "Validators/l2"]):
+        series = {}
+        with open(path, "rb") as f:
+            scalars.read_scalars(f, series, keep_tag=keep_tag)
+        found.append(series)
+        if len(found) == 1:
+            assert len(decoded) == 3  # the first file: each tag's first point
+    assert len(decoded) == 3  # the second file: none
+    assert sorted(found[1]) == ["Monitors/grad_norm", "Train/loss"]
+    assert all(found[1][tag] == found[0][tag] for tag in found[1])
