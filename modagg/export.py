@@ -141,10 +141,10 @@ def _read(run, options, label, spool, out=None, pool=None):
     long, wide = [], []
     if options.wide:
         pieces = _step_ranges(series) if pool else [series]
-        wide = _spool_all(_spool_wide, ((piece, options.sep, spool) for piece in pieces), pool)
+        wide = list(ordered_map(_spool_wide, ((piece, options.sep, spool) for piece in pieces), pool=pool))
     if (options.wide and options.pivot_strict) or (not options.wide and out is None):
         pieces = _pieces(series) if pool else [series]
-        long = _spool_all(_spool_long, ((label, piece, options.sep, spool) for piece in pieces), pool)
+        long = list(ordered_map(_spool_long, ((label, piece, options.sep, spool) for piece in pieces), pool=pool))
     elif not options.wide:
         _long_rows(label, series, options.sep, out)
     kinds = {tag: other.kind for tag, other in others.items()}
@@ -154,18 +154,12 @@ def _read(run, options, label, spool, out=None, pool=None):
 _PIECE = _CHUNK  # points a worker formats at a time, when a pool writes one run's rows
 
 
-def _spool_all(function, tasks, pool):
-    """Run the spooling *function* over the iterable *tasks* (in *pool* if given); return the paths in order."""
-    return list(ordered_map(function, tasks, pool=pool))
-
-
 def _pieces(series):
     """Cut *series* (a dict) into dicts of at most about _PIECE points, in order."""
     piece, size = {}, 0
     for tag, s in series.items():
         for start in range(0, len(s.steps), _PIECE):
-            end = start + _PIECE
-            piece[tag] = Series(s.steps[start:end], s.values[start:end], s.wall_times[start:end])
+            piece[tag] = _sliced(s, start, start + _PIECE)
             size += len(piece[tag].steps)
             if size >= _PIECE:  # so a tag's next piece goes into the next dict
                 yield piece
@@ -186,8 +180,13 @@ def _step_ranges(series):
         for tag, s in series.items():
             start = 0 if low is None else bisect_left(s.steps, low)
             end = len(s.steps) if high is None else bisect_left(s.steps, high)
-            piece[tag] = Series(s.steps[start:end], s.values[start:end], s.wall_times[start:end])
+            piece[tag] = _sliced(s, start, end)
         yield piece
+
+
+def _sliced(s, start, end):
+    """The points start to end of the Series *s*, copied."""
+    return Series(s.steps[start:end], s.values[start:end], s.wall_times[start:end])
 
 
 def _spool_long(label, series, sep, spool):
@@ -270,9 +269,9 @@ def _results(runs, labels, options, progress, spool, out):
     """Yield (run, RunRows) in run order, reading with options.jobs processes.
 
     With one process the standard-form rows go straight into *out*. With
-    more, runs are read a run per worker, except runs too large to share
-    the work out evenly that way: all workers read those together, in spans
-    of their files (see read_run), and write their rows.
+    more, workers read runs, a batch of small ones per task, except runs too
+    large to share the work out evenly that way: all workers read those
+    together, in spans of their files (see read_run), and write their rows.
     """
     size = total_size(runs)
     jobs = options.jobs if size >= SMALL else 1  # starting workers costs ~0.1 s
@@ -281,20 +280,16 @@ def _results(runs, labels, options, progress, spool, out):
             results = (_read(run, options, labels[run.name], spool, out) for run in runs)
         else:
             tasks = [(run, options, labels[run.name], spool) for run in runs]
-            results = spread_map(_read, tasks, pool, _task_size, large_run(size, jobs))
+            results = spread_map(_read, tasks, pool, lambda task: run_size(task[0]), large_run_size(size, jobs))
         for i, run in enumerate(runs):
             if progress:
                 progress(i, len(runs), run.name)
             yield run, next(results)
 
 
-def large_run(total, jobs):
+def large_run_size(total, jobs):
     """Bytes of a run too large to go to one worker: half a worker's share of *total* bytes, and two spans."""
     return max(total / (2 * jobs), 2 * reader.SPAN_SIZE)
-
-
-def _task_size(task):
-    return run_size(task[0])
 
 
 def export(path, output=None, options=Options(), progress=None, warn=None):

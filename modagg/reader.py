@@ -140,25 +140,15 @@ _SEARCH = 64 << 10  # how far past a cut to look for a record boundary
 
 def _read_file(path, keep_tag, keep_duplicates, pool, others):
     """Read one event file: (series, damage, number of scalars read)."""
-    series, found_others, damage = {}, {}, []
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             starts = _span_starts(f, size) if pool is not None and size >= 2 * SPAN_SIZE else [0]
-            spans = _read_in_spans(path, starts, keep_tag, keep_duplicates, pool) if len(starts) > 1 else None
-            if spans is None:
-                count = read_scalars(
-                    f,
-                    series,
-                    keep_tag=keep_tag,
-                    keep_duplicates=keep_duplicates,
-                    damage=damage,
-                    others=found_others,
-                    start=0,
-                )
+            found = _read_in_spans(path, starts, keep_tag, keep_duplicates, pool) if len(starts) > 1 else None
+            if found is None:
+                found = _scalars_of(f, keep_tag, keep_duplicates, start=0)
                 size = f.tell()
-            else:
-                series, found_others, damage, count = spans
+        series, found_others, damage, count = found
     except OSError as error:
         return {}, [Damage(0, f"{CANNOT_READ}: {error.strerror or error}", 0)], 0
     if others is not None:
@@ -204,21 +194,26 @@ def _read_span(path, start, stop, keep_tag=None, keep_duplicates=False):
     dict {tag: Other}, the list of :class:`modagg.records.Damage` and the
     number of scalars read; or None if the records read do not end at *stop*.
     """
-    series, others, damage = {}, {}, []
     with open(path, "rb") as f:
         try:
-            count = read_scalars(
-                f,
-                series,
-                keep_tag=keep_tag,
-                keep_duplicates=keep_duplicates,
-                damage=damage,
-                others=others,
-                start=start,
-                stop=stop,
-            )
+            return _scalars_of(f, keep_tag, keep_duplicates, start, stop)
         except Misaligned:
             return None
+
+
+def _scalars_of(f, keep_tag, keep_duplicates, start=None, stop=None):
+    """read_scalars of the open file *f* into new containers: (series, others, damage, count)."""
+    series, others, damage = {}, {}, []
+    count = read_scalars(
+        f,
+        series,
+        keep_tag=keep_tag,
+        keep_duplicates=keep_duplicates,
+        damage=damage,
+        others=others,
+        start=start,
+        stop=stop,
+    )
     return series, others, damage, count
 
 

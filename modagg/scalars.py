@@ -4,7 +4,8 @@ A run's scalars are kept as a dict ``{tag: Series}``; a :class:`Series`
 holds three parallel arrays (steps, values, wall times) in the order
 points were read. Values stay in their exact type (see :mod:`modagg.events`).
 
-Files of one run are read in name order into the same dict. As TensorBoard
+Files of one run are read in name order and merged (:func:`merge_series`;
+spans of a file read apart are merged the same way). As TensorBoard
 does for resumed runs, a point at step *s* removes the points already read
 for its tag at steps >= *s*, so that what a resumed run logged again
 replaces what the discarded trajectory had logged. ``keep_duplicates``
@@ -14,7 +15,8 @@ Decoding has two paths. The general one parses every record with protobuf
 (:mod:`modagg.events`). The fast one reads the common shape, one event
 holding one float32 scalar, straight from the bytes; it trusts a shape
 only after the general path has decoded a record of that shape to the same
-value, and sends everything else to the general path.
+value (in this file or, for the same bytes, in one read before in this
+process), and sends everything else to the general path.
 """
 
 import struct
@@ -60,8 +62,7 @@ def _append(series, tag, step, number, typecode, wall_time, keep_duplicates):
     if s is None:
         s = series[tag] = new_series(typecode)
     elif s.values.typecode != typecode and not (s.values.typecode == "d" and typecode == "f"):
-        # Mixed types in one tag: keep them all exactly as doubles.
-        s = series[tag] = Series(s.steps, array("d", s.values), s.wall_times)
+        s = series[tag] = _as_doubles(s)
         widened = True
     steps = s.steps
     if steps and step <= steps[-1] and not keep_duplicates:
@@ -70,6 +71,11 @@ def _append(series, tag, step, number, typecode, wall_time, keep_duplicates):
     s.values.append(number)
     s.wall_times.append(wall_time)
     return widened
+
+
+def _as_doubles(s):
+    """Mixed types in one tag: *s* with its values as doubles, all exact (int64 beyond 2**53 aside)."""
+    return Series(s.steps, array("d", s.values), s.wall_times)
 
 
 def _drop_from(s, step):
@@ -94,8 +100,8 @@ def merge_series(series, later, keep_duplicates=False):
             _drop_from(t, s.steps[0])  # a series read by the rule rises: its first step is its least
         values = s.values
         if values.typecode != t.values.typecode:
-            if t.values.typecode != "d":  # mixed types: exact as doubles, as _append does
-                t = series[tag] = Series(t.steps, array("d", t.values), t.wall_times)
+            if t.values.typecode != "d":
+                t = series[tag] = _as_doubles(t)
             values = array("d", values)
         t.steps.extend(s.steps)
         t.values.extend(values)
@@ -376,8 +382,4 @@ def _learn(data, number, target, shapes, tag):
 
 
 def _add_other(others, name, kind, step):
-    seen = others.get(name)
-    if seen is None:
-        others[name] = Other(kind, 1, step, step)
-    else:
-        others[name] = Other(seen.kind, seen.count + 1, min(seen.first_step, step), max(seen.last_step, step))
+    merge_others(others, {name: Other(kind, 1, step, step)})

@@ -13,7 +13,7 @@ every scalar tag when the experiment has none of those.
 import math
 from collections import namedtuple
 
-from .export import SMALL, large_run, run_size, select_runs, tag_filter, total_size
+from .export import SMALL, large_run_size, run_size, select_runs, tag_filter, total_size
 from .hydra import read_overrides
 from .reader import Problem, find_runs, read_run
 from .workers import process_pool, spread_map
@@ -111,7 +111,9 @@ def summarize(path, *, tags=(), kinds=(), runs=(), sort=None, jobs=1, progress=N
         if pool is None:
             results = (_summarize_run(*task) for task in tasks)
         else:
-            results = spread_map(_summarize_run, tasks, pool, lambda task: run_size(task[0]), large_run(size, jobs))
+            results = spread_map(
+                _summarize_run, tasks, pool, lambda task: run_size(task[0]), large_run_size(size, jobs)
+            )
         for i, run in enumerate(found):
             if progress:
                 progress(i, len(found), run.name)

@@ -25,24 +25,17 @@ def process_pool(jobs):
         yield Pool(executor, jobs)
 
 
-def ordered_map(function, items, jobs=1, pool=None):
+def ordered_map(function, items, pool=None):
     """Yield ``function(*item)`` for each tuple in the iterable *items*, in order.
 
-    Items are taken as tasks are started, so a generator of large items is
-    never held whole.
-
-    The calls run in *pool* (a :class:`Pool`), or in a pool of *jobs*
-    processes made for them, or here when there is neither (*function* and
-    the items must be picklable for a pool); the results are the same.
+    The calls run in the workers of *pool* (a :class:`Pool`; *function*
+    and the items must then be picklable), or here when it is None; the
+    results are the same. Items are taken as tasks are started, so a
+    generator of large items is never held whole.
     """
     if pool is None:
-        items = list(items) if jobs > 1 else items
-        with process_pool(min(jobs, len(items)) if jobs > 1 else 1) as pool:
-            if pool is None:
-                for item in items:
-                    yield function(*item)
-            else:
-                yield from ordered_map(function, items, pool=pool)
+        for item in items:
+            yield function(*item)
         return
     ahead = 2 * pool.jobs
     pending = []
@@ -68,27 +61,28 @@ def spread_map(function, items, pool, size, large, batch=1 << 20):
     consecutive items of about *batch* in all (one task each is slower for
     small items).
     """
+    small = []  # consecutive items below *large*, not yet sent
+    for item in items:
+        if size(item) > large:
+            yield from _in_batches(function, small, pool, size, batch)
+            small = []
+            yield function(*item, pool=pool)
+        else:
+            small.append(item)
+    yield from _in_batches(function, small, pool, size, batch)
+
+
+def _in_batches(function, items, pool, size, batch):
+    """ordered_map of *function* over *items* sent to the workers in batches of about *batch* in size."""
     batches, current, total = [], [], 0
     for item in items:
-        measure = size(item)
-        if measure > large:
-            if current:
-                batches.append(current)
-            yield from _batches_map(function, batches, pool)
-            batches, current, total = [], [], 0
-            yield function(*item, pool=pool)
-            continue
         current.append(item)
-        total += measure
+        total += size(item)
         if total >= batch:
             batches.append(current)
             current, total = [], 0
     if current:
         batches.append(current)
-    yield from _batches_map(function, batches, pool)
-
-
-def _batches_map(function, batches, pool):
     for results in ordered_map(_call_each, [(function, batch) for batch in batches], pool=pool):
         yield from results
 
